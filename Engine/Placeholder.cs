@@ -1,0 +1,1 @@
+namespace Engine; internal static class Placeholder { }
