@@ -7,6 +7,7 @@ public sealed class ItemBank
 {
     private readonly IItemModel[] _items;
     private readonly string[] _topics;
+    private readonly int[] _topicIndex;
     private readonly LogisticColumns? _logistic;
     private readonly Lock _gridLock = new();
     private QuadratureTable? _lastGrid;
@@ -24,7 +25,9 @@ public sealed class ItemBank
         if (_topics.Length != _items.Length)
             throw new ArgumentException($"The bank has {_items.Length} items but {_topics.Length} topics.", nameof(topics));
         for (var i = 0; i < _topics.Length; i++) _topics[i] ??= string.Empty;
-        Topics = _topics.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var distinctTopics = _topics.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        Topics = distinctTopics;
+        _topicIndex = _topics.Select(t => Array.BinarySearch(distinctTopics, t, StringComparer.Ordinal)).ToArray();
         _logistic = LogisticColumns.TryCreate(_items);
     }
 
@@ -61,6 +64,9 @@ public sealed class ItemBank
 
     /// <summary>The topic of the item at <paramref name="index"/> (empty when the bank has none).</summary>
     public string TopicOf(int index) => _topics[index];
+
+    /// <summary>The position in <see cref="Topics"/> of the item's topic.</summary>
+    public int TopicIndexOf(int index) => _topicIndex[index];
 
     /// <summary>Writes every item's Fisher information at θ into <paramref name="destination"/> (length ≥ Count).</summary>
     public void FillInformation(double theta, Span<double> destination)

@@ -1,0 +1,82 @@
+namespace Engine.Selection;
+
+/// <summary>How the most informative items are protected from over-exposure.</summary>
+public abstract record ExposureControl
+{
+    private protected ExposureControl()
+    {
+    }
+
+    /// <summary>No exposure control: always the single most informative item.</summary>
+    public static ExposureControl None { get; } = new NoExposureControl();
+
+    /// <summary>Randomesque: uniformly at random among the <paramref name="count"/> most informative items.</summary>
+    public static ExposureControl Randomesque(int count) => new RandomesqueExposure(count);
+
+    /// <summary>
+    /// Sympson-Hetter: walking down the items by information, item i is given with probability K[i], otherwise the next
+    /// one is tried. <paramref name="exposureParameters"/> has one K in [0, 1] per bank item.
+    /// </summary>
+    public static ExposureControl SympsonHetter(IReadOnlyList<double> exposureParameters) => new SympsonHetterExposure(exposureParameters);
+
+    /// <summary>How many of the best candidates this control may need to see.</summary>
+    internal abstract int CandidatesNeeded { get; }
+
+    /// <summary>Picks one of the ranked candidates (best first; never empty) and names the rule.</summary>
+    internal abstract (Candidate Chosen, string Rule) Choose(ReadOnlySpan<Candidate> ranked, Random random);
+}
+
+internal sealed record NoExposureControl : ExposureControl
+{
+    internal override int CandidatesNeeded => 1;
+
+    internal override (Candidate Chosen, string Rule) Choose(ReadOnlySpan<Candidate> ranked, Random random) => (ranked[0], "MFI");
+}
+
+internal sealed record RandomesqueExposure : ExposureControl
+{
+    public RandomesqueExposure(int count)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "Randomesque needs at least 1 candidate.");
+        Count = count;
+    }
+
+    public int Count { get; }
+
+    internal override int CandidatesNeeded => Count;
+
+    internal override (Candidate Chosen, string Rule) Choose(ReadOnlySpan<Candidate> ranked, Random random) =>
+        (ranked[random.Next(Math.Min(Count, ranked.Length))], $"randomesque({Count})");
+}
+
+internal sealed record SympsonHetterExposure : ExposureControl
+{
+    // Walking further than this many candidates means the exposure parameters are degenerate; the best item is given.
+    private const int MaximumWalk = 64;
+
+    private readonly double[] _parameters;
+
+    public SympsonHetterExposure(IReadOnlyList<double> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        _parameters = parameters.ToArray();
+        for (var i = 0; i < _parameters.Length; i++)
+        {
+            if (double.IsNaN(_parameters[i]) || _parameters[i] < 0 || _parameters[i] > 1)
+                throw new ArgumentOutOfRangeException(nameof(parameters), _parameters[i], $"The Sympson-Hetter parameter of item {i} must be in [0, 1].");
+        }
+    }
+
+    internal override int CandidatesNeeded => MaximumWalk;
+
+    internal override (Candidate Chosen, string Rule) Choose(ReadOnlySpan<Candidate> ranked, Random random)
+    {
+        foreach (var candidate in ranked)
+        {
+            if ((uint)candidate.Item >= (uint)_parameters.Length)
+                throw new InvalidOperationException($"Item {candidate.Item} has no Sympson-Hetter parameter (only {_parameters.Length} were given).");
+            if (random.NextDouble() < _parameters[candidate.Item]) return (candidate, "sympson-hetter");
+        }
+        return (ranked[0], "sympson-hetter(all rejected: most informative)");
+    }
+}
