@@ -1,0 +1,163 @@
+using System.Buffers.Binary;
+
+namespace Engine.State;
+
+/// <summary>
+/// The state of one adaptive test: the items given with their responses, the current estimate, and the item waiting
+/// for an answer. Immutable; <see cref="ToBytes"/> gives a compact binary form (about 90 bytes for 30 answers).
+/// </summary>
+public sealed class ExamState
+{
+    private const byte FormatVersion = 1;
+    private const int FixedHeader = 2 + 8 + 8;
+    private readonly int[] _items;
+    private readonly int[] _responses;
+
+    /// <summary>Creates a state; the arrays are copied.</summary>
+    public ExamState(IReadOnlyList<int> items, IReadOnlyList<int> responses, double theta, double standardError, int? currentItem, bool finished)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(responses);
+        if (items.Count != responses.Count) throw new ArgumentException($"{items.Count} items but {responses.Count} responses.", nameof(responses));
+        if (items.Any(i => i < 0)) throw new ArgumentOutOfRangeException(nameof(items), "Item indices must be >= 0.");
+        if (responses.Any(r => r is < 0 or > 255)) throw new ArgumentOutOfRangeException(nameof(responses), "Responses must be categories 0 to 255.");
+        if (currentItem < 0) throw new ArgumentOutOfRangeException(nameof(currentItem), currentItem, "The current item index must be >= 0.");
+        if (finished && currentItem is not null) throw new ArgumentException("A finished test has no current item.", nameof(currentItem));
+        _items = items.ToArray();
+        _responses = responses.ToArray();
+        Theta = theta;
+        StandardError = standardError;
+        CurrentItem = currentItem;
+        Finished = finished;
+    }
+
+    /// <summary>Items given, in order (0-based bank indices).</summary>
+    public ReadOnlySpan<int> Items => _items;
+
+    /// <summary>The response to each item in <see cref="Items"/>.</summary>
+    public ReadOnlySpan<int> Responses => _responses;
+
+    /// <summary>Items answered.</summary>
+    public int Count => _items.Length;
+
+    /// <summary>Current ability estimate.</summary>
+    public double Theta { get; }
+
+    /// <summary>Its standard error.</summary>
+    public double StandardError { get; }
+
+    /// <summary>The item served and waiting for an answer, if any.</summary>
+    public int? CurrentItem { get; }
+
+    /// <summary>True once a stopping rule has ended the test.</summary>
+    public bool Finished { get; }
+
+    /// <summary>This state with one more answer recorded.</summary>
+    public ExamState WithAnswer(int item, int response, double theta, double standardError, int? nextItem, bool finished) =>
+        new([.. _items, item], [.. _responses, response], theta, standardError, nextItem, finished);
+
+    /// <summary>
+    /// Compact binary form: version, flags, θ and SE as IEEE doubles, then varint current item, count and item indices,
+    /// then the responses bit-packed at the width the largest one needs.
+    /// </summary>
+    public byte[] ToBytes()
+    {
+        var maxResponse = _responses.DefaultIfEmpty(0).Max();
+        var bits = Math.Max(1, 32 - int.LeadingZeroCount(maxResponse));
+        var size = FixedHeader + VarintLength(CurrentItem ?? 0) + VarintLength(_items.Length) + _items.Sum(VarintLength) + 1 + (_responses.Length * bits + 7) / 8;
+        var buffer = new byte[size];
+        buffer[0] = FormatVersion;
+        buffer[1] = (byte)((Finished ? 1 : 0) | (CurrentItem.HasValue ? 2 : 0));
+        BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(2), Theta);
+        BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(10), StandardError);
+        var position = FixedHeader;
+        WriteVarint(buffer, ref position, CurrentItem ?? 0);
+        WriteVarint(buffer, ref position, _items.Length);
+        foreach (var item in _items) WriteVarint(buffer, ref position, item);
+        buffer[position++] = (byte)bits;
+        for (var k = 0; k < _responses.Length; k++)
+        {
+            for (var bit = 0; bit < bits; bit++)
+            {
+                if ((_responses[k] >> bit & 1) == 0) continue;
+                var index = k * bits + bit;
+                buffer[position + index / 8] |= (byte)(1 << (index % 8));
+            }
+        }
+        return buffer;
+    }
+
+    /// <summary>Reads the form <see cref="ToBytes"/> writes; malformed input throws <see cref="FormatException"/>.</summary>
+    public static ExamState FromBytes(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < FixedHeader) throw new FormatException($"Exam state is {data.Length} bytes; at least {FixedHeader} are needed.");
+        if (data[0] != FormatVersion) throw new FormatException($"Exam state format version {data[0]} is not supported (expected {FormatVersion}).");
+        var flags = data[1];
+        if ((flags & ~3) != 0) throw new FormatException($"Exam state flags 0x{flags:x2} are not valid.");
+        var theta = BinaryPrimitives.ReadDoubleLittleEndian(data[2..]);
+        var standardError = BinaryPrimitives.ReadDoubleLittleEndian(data[10..]);
+        var position = FixedHeader;
+        var current = ReadVarint(data, ref position);
+        var count = ReadVarint(data, ref position);
+        if (count > data.Length) throw new FormatException($"Exam state claims {count} answers in {data.Length} bytes.");
+        var items = new int[count];
+        for (var k = 0; k < count; k++) items[k] = ReadVarint(data, ref position);
+        if (position >= data.Length) throw new FormatException("Exam state ends before its responses.");
+        int bits = data[position++];
+        if (bits is < 1 or > 8) throw new FormatException($"Exam state response width {bits} is not valid.");
+        if (data.Length - position != (count * bits + 7) / 8) throw new FormatException("Exam state response block has the wrong length.");
+        var responses = new int[count];
+        for (var k = 0; k < count; k++)
+        {
+            for (var bit = 0; bit < bits; bit++)
+            {
+                var index = k * bits + bit;
+                if ((data[position + index / 8] >> (index % 8) & 1) != 0) responses[k] |= 1 << bit;
+            }
+        }
+        var finished = (flags & 1) != 0;
+        int? currentItem = (flags & 2) != 0 ? current : null;
+        try
+        {
+            return new ExamState(items, responses, theta, standardError, currentItem, finished);
+        }
+        catch (ArgumentException error)
+        {
+            throw new FormatException($"Exam state is inconsistent: {error.Message}", error);
+        }
+    }
+
+    private static int VarintLength(int value)
+    {
+        var length = 1;
+        for (var v = (uint)value; v >= 0x80; v >>= 7) length++;
+        return length;
+    }
+
+    private static void WriteVarint(Span<byte> buffer, ref int position, int value)
+    {
+        var v = (uint)value;
+        while (v >= 0x80)
+        {
+            buffer[position++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+        buffer[position++] = (byte)v;
+    }
+
+    private static int ReadVarint(ReadOnlySpan<byte> data, ref int position)
+    {
+        uint result = 0;
+        for (var shift = 0; shift < 32; shift += 7)
+        {
+            if (position >= data.Length) throw new FormatException("Exam state is truncated.");
+            var b = data[position++];
+            result |= (uint)(b & 0x7f) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return result <= int.MaxValue ? (int)result : throw new FormatException("Exam state holds an index that is too large.");
+            }
+        }
+        throw new FormatException("Exam state holds a malformed number.");
+    }
+}

@@ -1,0 +1,51 @@
+namespace Engine.Stopping;
+
+/// <summary>Whether the test ends, and which rule ended it.</summary>
+public readonly record struct StopDecision(bool Stop, string? Rule)
+{
+    /// <summary>Keep going.</summary>
+    public static StopDecision Continue { get; } = new(false, null);
+}
+
+/// <summary>
+/// A composition of stopping rules: the first rule that is met ends the test, except that no rule but bank exhaustion
+/// and the maximum length may end it before <see cref="MinItems"/> items.
+/// </summary>
+public sealed class StoppingPolicy
+{
+    private static readonly BankExhaustedRule Exhausted = new();
+    private readonly IStoppingRule[] _rules;
+
+    /// <summary>Creates the policy; bank exhaustion is always part of it.</summary>
+    public StoppingPolicy(int minItems, params IEnumerable<IStoppingRule> rules)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(minItems);
+        ArgumentNullException.ThrowIfNull(rules);
+        _rules = rules.ToArray();
+        if (_rules.Any(r => r is null)) throw new ArgumentException("A stopping rule is null.", nameof(rules));
+        var maxItems = _rules.OfType<MaxItemsRule>().Select(r => r.Count).DefaultIfEmpty(int.MaxValue).Min();
+        if (minItems > maxItems) throw new ArgumentOutOfRangeException(nameof(minItems), minItems, $"The minimum test length {minItems} exceeds the maximum {maxItems}.");
+        MinItems = minItems;
+    }
+
+    /// <summary>Items to give before precision or classification rules may end the test.</summary>
+    public int MinItems { get; }
+
+    /// <summary>The rules, in the order they are checked.</summary>
+    public IReadOnlyList<IStoppingRule> Rules => _rules;
+
+    /// <summary>The maximum test length, when a <see cref="MaxItemsRule"/> is part of the policy.</summary>
+    public int? MaxItems => _rules.OfType<MaxItemsRule>().Select(r => (int?)r.Count).Min();
+
+    /// <summary>Checks the rules after an answer.</summary>
+    public StopDecision Evaluate(in StoppingContext context)
+    {
+        if (Exhausted.IsMet(context)) return new StopDecision(true, Exhausted.Name);
+        foreach (var rule in _rules)
+        {
+            if (context.ItemsAdministered < MinItems && rule is not (MaxItemsRule or BankExhaustedRule)) continue;
+            if (rule.IsMet(context)) return new StopDecision(true, rule.Name);
+        }
+        return StopDecision.Continue;
+    }
+}
