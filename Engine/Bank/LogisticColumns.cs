@@ -1,14 +1,21 @@
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using Engine.Models;
 
 namespace Engine.Bank;
 
 /// <summary>The parameters of an all-logistic bank as columns, so information over the whole bank is computed with SIMD.</summary>
+/// <remarks>
+/// With z = exp(−|x|), x = D·a·(θ − b), u = 1 when x ≥ 0 and u = z otherwise, and r = d − c:
+/// P·(1 + z) = c·(1 + z) + r·u = A, Q·(1 + z) = (1 − c)·(1 + z) − r·u = B and P′·(1 + z)² = D·a·r·z, so
+/// I = P′² / (P·Q) = (D·a·r·z)² / ((1 + z)²·A·B): one exponential and one division per item, no overflow for any θ.
+/// </remarks>
 internal sealed class LogisticColumns
 {
     private readonly double[] _slope;
     private readonly double[] _b;
     private readonly double[] _c;
+    private readonly double[] _oneMinusC;
     private readonly double[] _range;
 
     private LogisticColumns(LogisticItem[] items)
@@ -16,6 +23,7 @@ internal sealed class LogisticColumns
         _slope = items.Select(i => i.Slope).ToArray();
         _b = items.Select(i => i.B).ToArray();
         _c = items.Select(i => i.C).ToArray();
+        _oneMinusC = items.Select(i => 1 - i.C).ToArray();
         _range = items.Select(i => i.D - i.C).ToArray();
     }
 
@@ -30,40 +38,57 @@ internal sealed class LogisticColumns
         return new LogisticColumns(logistic);
     }
 
-    // I = P′² / (P·Q) with P = c + r·s, P′ = k·r·s·t, s = logistic(x), t = 1 − s, x = k·(θ − b).
     public void FillInformation(double theta, Span<double> destination)
     {
-        var n = _slope.Length;
         var i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
         {
-            var vTheta = Vector256.Create(theta);
-            var one = Vector256<double>.One;
-            for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
-            {
-                var k = Vector256.Create(_slope.AsSpan(i));
-                var x = k * (vTheta - Vector256.Create(_b.AsSpan(i)));
-                // exp of −|x| only: it never overflows, and s, t are recovered on the matching side.
-                var z = Vector256.Exp(-Vector256.Abs(x));
-                var inv = one / (one + z);
-                var positive = Vector256.GreaterThanOrEqual(x, Vector256<double>.Zero);
-                var s = Vector256.ConditionalSelect(positive, inv, z * inv);
-                var t = Vector256.ConditionalSelect(positive, z * inv, inv);
-                var r = Vector256.Create(_range.AsSpan(i));
-                var p = Vector256.Create(_c.AsSpan(i)) + r * s;
-                var p1 = k * r * s * t;
-                (p1 * p1 / (p * (one - p))).CopyTo(destination[i..]);
-            }
+            for (; i <= _slope.Length - Vector512<double>.Count; i += Vector512<double>.Count) Information512(theta, i).CopyTo(destination[i..]);
         }
-        for (; i < n; i++)
+        else if (Vector256.IsHardwareAccelerated)
         {
-            var x = _slope[i] * (theta - _b[i]);
-            var z = Math.Exp(-Math.Abs(x));
-            var inv = 1 / (1 + z);
-            double s = x >= 0 ? inv : z * inv, t = x >= 0 ? z * inv : inv;
-            var p = _c[i] + _range[i] * s;
-            var p1 = _slope[i] * _range[i] * s * t;
-            destination[i] = p1 * p1 / (p * (1 - p));
+            for (; i <= _slope.Length - Vector256<double>.Count; i += Vector256<double>.Count) Information256(theta, i).CopyTo(destination[i..]);
         }
+        for (; i < _slope.Length; i++) destination[i] = Information(theta, i);
+    }
+
+    private Vector512<double> Information512(double theta, int i)
+    {
+        var k = Vector512.Create(_slope.AsSpan(i));
+        var x = k * (Vector512.Create(theta) - Vector512.Create(_b.AsSpan(i)));
+        var z = Vector512.Exp(-Vector512.Abs(x));
+        var u = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<double>.Zero), Vector512<double>.One, z);
+        var onePlusZ = Vector512<double>.One + z;
+        var r = Vector512.Create(_range.AsSpan(i));
+        var ru = r * u;
+        var a = Vector512.Create(_c.AsSpan(i)) * onePlusZ + ru;
+        var b = Vector512.Create(_oneMinusC.AsSpan(i)) * onePlusZ - ru;
+        var numerator = k * r * z;
+        return numerator * numerator / (onePlusZ * onePlusZ * a * b);
+    }
+
+    private Vector256<double> Information256(double theta, int i)
+    {
+        var k = Vector256.Create(_slope.AsSpan(i));
+        var x = k * (Vector256.Create(theta) - Vector256.Create(_b.AsSpan(i)));
+        var z = Vector256.Exp(-Vector256.Abs(x));
+        var u = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<double>.Zero), Vector256<double>.One, z);
+        var onePlusZ = Vector256<double>.One + z;
+        var r = Vector256.Create(_range.AsSpan(i));
+        var ru = r * u;
+        var a = Vector256.Create(_c.AsSpan(i)) * onePlusZ + ru;
+        var b = Vector256.Create(_oneMinusC.AsSpan(i)) * onePlusZ - ru;
+        var numerator = k * r * z;
+        return numerator * numerator / (onePlusZ * onePlusZ * a * b);
+    }
+
+    private double Information(double theta, int i)
+    {
+        var x = _slope[i] * (theta - _b[i]);
+        var z = Math.Exp(-Math.Abs(x));
+        var ru = _range[i] * (x >= 0 ? 1 : z);
+        var onePlusZ = 1 + z;
+        var numerator = _slope[i] * _range[i] * z;
+        return numerator * numerator / (onePlusZ * onePlusZ * (_c[i] * onePlusZ + ru) * (_oneMinusC[i] * onePlusZ - ru));
     }
 }

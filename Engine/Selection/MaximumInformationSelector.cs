@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using Engine.Bank;
 
 namespace Engine.Selection;
@@ -92,22 +93,29 @@ public sealed class MaximumInformationSelector : IItemSelector
     }
 
     // The best eligible items, best first; equal information goes to the lower index so choices are reproducible.
+    // Whole vectors that cannot beat the current k-th best are skipped, which makes the scan of a large bank cheap.
     private static ReadOnlySpan<Candidate> TopCandidates(ReadOnlySpan<double> info, Span<Candidate> top)
     {
         var count = 0;
         var threshold = -1.0;
-        for (var i = 0; i < info.Length; i++)
+        var width = Vector<double>.Count;
+        for (var start = 0; start < info.Length; start += width)
         {
-            var value = info[i];
-            if (value < 0 || (count == top.Length && value <= threshold)) continue;
-            var position = count == top.Length ? count - 1 : count++;
-            while (position > 0 && top[position - 1].Information < value)
+            var end = Math.Min(start + width, info.Length);
+            if (end - start == width && Vector.LessThanOrEqualAll(new Vector<double>(info[start..end]), new Vector<double>(threshold))) continue;
+            for (var i = start; i < end; i++)
             {
-                top[position] = top[position - 1];
-                position--;
+                var value = info[i];
+                if (value <= threshold) continue;
+                var position = count == top.Length ? count - 1 : count++;
+                while (position > 0 && top[position - 1].Information < value)
+                {
+                    top[position] = top[position - 1];
+                    position--;
+                }
+                top[position] = new Candidate(i, value);
+                if (count == top.Length) threshold = top[count - 1].Information;
             }
-            top[position] = new Candidate(i, value);
-            if (count == top.Length) threshold = top[count - 1].Information;
         }
         return top[..count];
     }

@@ -1,0 +1,44 @@
+using BenchmarkDotNet.Attributes;
+using Engine.Bank;
+using Engine.Selection;
+using Engine.State;
+
+namespace Engine.Benchmarks;
+
+/// <summary>Next-item selection over a 10,000-item 3PL bank, and the exam state's binary form.</summary>
+[MemoryDiagnoser]
+public class SelectionBenchmarks
+{
+    private readonly Random _random = new(1);
+    private readonly MaximumInformationSelector _mfi = new(runnersUp: 0);
+    private readonly MaximumInformationSelector _audited = new(runnersUp: 3);
+    private readonly MaximumInformationSelector _randomesque = new(ExposureControl.Randomesque(5), runnersUp: 3);
+    private ItemBank _bank = null!;
+    private int[] _administered = null!;
+    private ExamState _state = null!;
+    private byte[] _stateBytes = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _bank = BenchmarkBanks.Generated3Pl(10_000, seed: 20261122);
+        _administered = Enumerable.Range(0, 30).Select(i => i * 331).ToArray();
+        _state = new ExamState(_administered, _administered.Select(i => i % 2).ToArray(), 0.42, 0.31, 4242, finished: false);
+        _stateBytes = _state.ToBytes();
+    }
+
+    [Benchmark(Description = "next item, MFI (10,000 items, 30 given)")]
+    public int NextItem() => _mfi.Select(_bank, 0.42, _administered, _random)!.Item;
+
+    [Benchmark(Description = "next item, MFI + 3 runners-up (10,000 items)")]
+    public int NextItemAudited() => _audited.Select(_bank, 0.42, _administered, _random)!.Item;
+
+    [Benchmark(Description = "next item, randomesque(5) (10,000 items)")]
+    public int NextItemRandomesque() => _randomesque.Select(_bank, 0.42, _administered, _random)!.Item;
+
+    [Benchmark(Description = "exam state to bytes (30 answers)")]
+    public int Serialize() => _state.ToBytes().Length;
+
+    [Benchmark(Description = "exam state from bytes (30 answers)")]
+    public int Deserialize() => ExamState.FromBytes(_stateBytes).Count;
+}
