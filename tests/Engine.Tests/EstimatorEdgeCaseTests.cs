@@ -168,3 +168,23 @@ public class EstimatorEdgeCaseTests
         }
     }
 }
+
+public class InteriorFallbackTests
+{
+    [Theory]
+    [InlineData(new[] { 460, 319 }, new[] { 0, 1 })]
+    [InlineData(new[] { 161, 253, 434, 70, 428 }, new[] { 1, 0, 0, 0, 1 })]
+    [InlineData(new[] { 120, 150, 224, 126, 66, 471 }, new[] { 1, 1, 0, 0, 0, 1 })]
+    public void SameSignAtBothEndsWithACrossingInsideFindsTheInteriorRoot(int[] items, int[] responses)
+    {
+        // Short mixed 3PL patterns: the score has one sign at −4 and 4 but crosses zero inside, so catR 3.17 solves
+        // between the score's maximum and minimum instead of returning a bound.
+        var bank = ReferenceData.Get("3pl").Bank;
+        double Score(double theta) => items.Select((item, k) => bank[item].Score(theta, responses[k])).Sum();
+        Assert.True(Math.Sign(Score(-4)) == Math.Sign(Score(4)));
+        var estimate = new MaximumLikelihoodEstimator().Estimate(bank, items, responses);
+        Assert.Equal(EstimateOrigin.InteriorFallback, estimate.Origin);
+        Assert.InRange(estimate.Theta, -3.999, 3.999);
+        Assert.True(Math.Abs(Score(estimate.Theta)) < 1e-9, $"score at θ̂ = {Score(estimate.Theta):E2}");
+    }
+}
