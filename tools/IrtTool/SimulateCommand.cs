@@ -96,7 +96,7 @@ public static class SimulateCommand
                 ? RunWithProgressBar(streams.Error, itemBank, options, thetas, settings.Seed)
                 : CatSimulation.Run(itemBank, options, thetas, settings.Seed);
             if (parseResult.GetValue(json)) SimulationOutput.WriteJson(streams.Output, settings, report);
-            else SimulationOutput.WriteTable(streams.Output, settings, report);
+            else SimulationOutput.WriteTable(streams.Output, streams.OutputIsInteractive, settings, report);
             return ExitCodes.Success;
         });
         return command;

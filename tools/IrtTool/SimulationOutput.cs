@@ -9,13 +9,19 @@ namespace IrtTool;
 /// <summary>Writes a simulation report as a Spectre.Console table or as one JSON object.</summary>
 public static class SimulationOutput
 {
-    /// <summary>Writes the summary and stopping rule tables to <paramref name="output"/>.</summary>
-    public static void WriteTable(Stream output, SimulationSettings settings, SimulationReport report)
+    /// <summary>Writes the summary and stopping rule tables to <paramref name="output"/>, in colour when it is a terminal.</summary>
+    public static void WriteTable(Stream output, bool interactive, SimulationSettings settings, SimulationReport report)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(report);
         using var writer = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 4096, leaveOpen: true);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        // Redirected output (a file, a pipe, a test) gets plain text with no escape codes.
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
 
         var summary = new Table().Title($"CAT simulation: {settings.Examinees} examinees, {settings.Method}, seed {settings.Seed}")
             .AddColumn("Measure").AddColumn(new TableColumn("Value").RightAligned());
