@@ -3,11 +3,19 @@ using Engine.Models;
 namespace Engine.Bank;
 
 /// <summary>An immutable set of calibrated items, addressed by 0-based index, with an optional topic per item.</summary>
+/// <remarks>
+/// Items are also kept in rank order: by decreasing upper bound of their information over all θ. Walking that order,
+/// a selector can stop as soon as the next bound is below the best information found, so choosing from a large bank
+/// evaluates a few blocks of items instead of all of them.
+/// </remarks>
 public sealed class ItemBank
 {
     private readonly IItemModel[] _items;
     private readonly string[] _topics;
     private readonly int[] _topicIndex;
+    private readonly int[] _itemsPerTopic;
+    private readonly int[] _rankOrder;
+    private readonly double[] _rankBounds;
     private readonly LogisticColumns? _logistic;
     private readonly Lock _gridLock = new();
     private QuadratureTable? _lastGrid;
@@ -28,7 +36,15 @@ public sealed class ItemBank
         var distinctTopics = _topics.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         Topics = distinctTopics;
         _topicIndex = _topics.Select(t => Array.BinarySearch(distinctTopics, t, StringComparer.Ordinal)).ToArray();
-        _logistic = LogisticColumns.TryCreate(_items);
+        _itemsPerTopic = new int[distinctTopics.Length];
+        foreach (var topic in _topicIndex) _itemsPerTopic[topic]++;
+
+        // Items without a known bound (models other than the logistic family) rank first with an infinite bound, so
+        // they are always evaluated.
+        var bounds = _items.Select(item => item is LogisticItem logistic ? logistic.MaximumInformation : double.PositiveInfinity).ToArray();
+        _rankOrder = Enumerable.Range(0, _items.Length).OrderByDescending(i => bounds[i]).ThenBy(i => i).ToArray();
+        _rankBounds = _rankOrder.Select(i => bounds[i]).ToArray();
+        _logistic = LogisticColumns.TryCreate(_items, _rankOrder);
     }
 
     /// <summary>Builds a bank of logistic items from parameter columns (c defaults to 0 and d to 1 when omitted).</summary>
@@ -73,12 +89,36 @@ public sealed class ItemBank
     {
         if (destination.Length < _items.Length)
             throw new ArgumentException($"The destination holds {destination.Length} values; the bank has {_items.Length} items.", nameof(destination));
+        Span<double> block = stackalloc double[RankBlock];
+        for (var start = 0; start < _items.Length; start += RankBlock)
+        {
+            var values = block[..Math.Min(RankBlock, _items.Length - start)];
+            FillInformationByRank(theta, start, values);
+            for (var j = 0; j < values.Length; j++) destination[_rankOrder[start + j]] = values[j];
+        }
+    }
+
+    /// <summary>How many ranks a selector evaluates at a time.</summary>
+    internal const int RankBlock = 64;
+
+    /// <summary>Item indices by decreasing information bound.</summary>
+    internal ReadOnlySpan<int> RankOrder => _rankOrder;
+
+    /// <summary>The information bound of the item at each rank (non-increasing).</summary>
+    internal ReadOnlySpan<double> RankBounds => _rankBounds;
+
+    /// <summary>Number of items in the topic at <paramref name="topicIndex"/> of <see cref="Topics"/>.</summary>
+    internal int ItemCountInTopic(int topicIndex) => _itemsPerTopic[topicIndex];
+
+    /// <summary>Information at θ of the items at ranks start, start + 1, … (as many as <paramref name="destination"/> holds).</summary>
+    internal void FillInformationByRank(double theta, int start, Span<double> destination)
+    {
         if (_logistic is not null)
         {
-            _logistic.FillInformation(theta, destination);
+            _logistic.FillInformation(theta, start, destination);
             return;
         }
-        for (var i = 0; i < _items.Length; i++) destination[i] = _items[i].Information(theta);
+        for (var j = 0; j < destination.Length; j++) destination[j] = _items[_rankOrder[start + j]].Information(theta);
     }
 
     /// <summary>Checks that every index is in the bank and every response is a category of its item.</summary>

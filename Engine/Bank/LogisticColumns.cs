@@ -1,14 +1,17 @@
-using System.Numerics;
 using System.Runtime.Intrinsics;
 using Engine.Models;
 
 namespace Engine.Bank;
 
-/// <summary>The parameters of an all-logistic bank as columns, so information over the whole bank is computed with SIMD.</summary>
+/// <summary>
+/// The parameters of an all-logistic bank as columns in rank order (see <see cref="ItemBank"/>), so information over
+/// a run of ranks is computed with SIMD.
+/// </summary>
 /// <remarks>
 /// With z = exp(−|x|), x = D·a·(θ − b), u = 1 when x ≥ 0 and u = z otherwise, and r = d − c:
 /// P·(1 + z) = c·(1 + z) + r·u = A, Q·(1 + z) = (1 − c)·(1 + z) − r·u = B and P′·(1 + z)² = D·a·r·z, so
 /// I = P′² / (P·Q) = (D·a·r·z)² / ((1 + z)²·A·B): one exponential and one division per item, no overflow for any θ.
+/// Two vector widths are written out because the runtime has no public width-generic vector interface.
 /// </remarks>
 internal sealed class LogisticColumns
 {
@@ -18,38 +21,39 @@ internal sealed class LogisticColumns
     private readonly double[] _oneMinusC;
     private readonly double[] _range;
 
-    private LogisticColumns(LogisticItem[] items)
+    private LogisticColumns(LogisticItem[] itemsInRankOrder)
     {
-        _slope = items.Select(i => i.Slope).ToArray();
-        _b = items.Select(i => i.B).ToArray();
-        _c = items.Select(i => i.C).ToArray();
-        _oneMinusC = items.Select(i => 1 - i.C).ToArray();
-        _range = items.Select(i => i.D - i.C).ToArray();
+        _slope = itemsInRankOrder.Select(i => i.Slope).ToArray();
+        _b = itemsInRankOrder.Select(i => i.B).ToArray();
+        _c = itemsInRankOrder.Select(i => i.C).ToArray();
+        _oneMinusC = itemsInRankOrder.Select(i => 1 - i.C).ToArray();
+        _range = itemsInRankOrder.Select(i => i.D - i.C).ToArray();
     }
 
-    public static LogisticColumns? TryCreate(IItemModel[] items)
+    public static LogisticColumns? TryCreate(IItemModel[] items, int[] rankOrder)
     {
         var logistic = new LogisticItem[items.Length];
-        for (var i = 0; i < items.Length; i++)
+        for (var rank = 0; rank < rankOrder.Length; rank++)
         {
-            if (items[i] is not LogisticItem item) return null;
-            logistic[i] = item;
+            if (items[rankOrder[rank]] is not LogisticItem item) return null;
+            logistic[rank] = item;
         }
         return new LogisticColumns(logistic);
     }
 
-    public void FillInformation(double theta, Span<double> destination)
+    /// <summary>Information at θ of the items at ranks start, start + 1, … into <paramref name="destination"/>.</summary>
+    public void FillInformation(double theta, int start, Span<double> destination)
     {
         var i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; i <= _slope.Length - Vector512<double>.Count; i += Vector512<double>.Count) Information512(theta, i).CopyTo(destination[i..]);
+            for (; i <= destination.Length - Vector512<double>.Count; i += Vector512<double>.Count) Information512(theta, start + i).CopyTo(destination[i..]);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            for (; i <= _slope.Length - Vector256<double>.Count; i += Vector256<double>.Count) Information256(theta, i).CopyTo(destination[i..]);
+            for (; i <= destination.Length - Vector256<double>.Count; i += Vector256<double>.Count) Information256(theta, start + i).CopyTo(destination[i..]);
         }
-        for (; i < _slope.Length; i++) destination[i] = Information(theta, i);
+        for (; i < destination.Length; i++) destination[i] = Information(theta, start + i);
     }
 
     private Vector512<double> Information512(double theta, int i)

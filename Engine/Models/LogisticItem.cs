@@ -29,6 +29,7 @@ public sealed class LogisticItem : IItemModel
         D = d;
         Scaling = scaling;
         Slope = scaling * a;
+        MaximumInformation = FindMaximumInformation();
     }
 
     /// <summary>A Rasch (1PL) item.</summary>
@@ -51,6 +52,12 @@ public sealed class LogisticItem : IItemModel
 
     /// <summary>D·a, the slope of the logit.</summary>
     public double Slope { get; }
+
+    /// <summary>
+    /// An upper bound of the information over all θ, tight to about 1e-6: the item can never be more informative, which
+    /// lets item selection skip items that cannot win.
+    /// </summary>
+    public double MaximumInformation { get; }
 
     /// <inheritdoc />
     public int CategoryCount => 2;
@@ -119,6 +126,38 @@ public sealed class LogisticItem : IItemModel
         var p1 = Slope * range * st;
         var p2 = Slope * Slope * range * st * (t - s);
         return (p, p1, p2);
+    }
+
+    private double FindMaximumInformation()
+    {
+        if (D == 1)
+        {
+            // Birnbaum: with no slipping the information peaks at b + ln((1 + √(1 + 8c)) / 2) / (D·a).
+            var peak = B + Math.Log((1 + Math.Sqrt(1 + 8 * C)) / 2) / Slope;
+            return Information(peak) * (1 + 1e-9);
+        }
+        // With d < 1 there is no closed form and the curve need not be unimodal: scan the logit x = D·a·(θ − b) finely
+        // enough that no peak (each O(1) wide in x) is missed, refine around the best point, and leave a margin.
+        const double step = 0.125;
+        var bestX = 0.0;
+        var best = 0.0;
+        for (var x = -40.0; x <= 40.0; x += step)
+        {
+            var value = Information(B + x / Slope);
+            if (value > best)
+            {
+                best = value;
+                bestX = x;
+            }
+        }
+        var refined = new NegatedInformation(this);
+        var argMax = Estimation.BrentSolver.Minimize(ref refined, B + (bestX - step) / Slope, B + (bestX + step) / Slope, 1e-12);
+        return Math.Max(best, Information(argMax)) * (1 + 1e-6);
+    }
+
+    private readonly struct NegatedInformation(LogisticItem item) : Estimation.IScalarFunction
+    {
+        public double Evaluate(double x) => -item.Information(x);
     }
 
     private static int CheckResponse(int response) => response is 0 or 1

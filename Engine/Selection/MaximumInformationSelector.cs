@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics;
 using Engine.Bank;
 
 namespace Engine.Selection;
@@ -29,94 +28,69 @@ public sealed class MaximumInformationSelector : IItemSelector
         ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(random);
         if (!double.IsFinite(theta)) throw new ArgumentOutOfRangeException(nameof(theta), theta, "θ must be finite to rank items.");
-        var information = ArrayPool<double>.Shared.Rent(bank.Count);
+        var given = ArrayPool<bool>.Shared.Rent(bank.Count);
+        var rankedBuffer = ArrayPool<Candidate>.Shared.Rent(Math.Max(_exposure.CandidatesNeeded, 1 + _runnersUp));
         try
         {
-            var info = information.AsSpan(0, bank.Count);
-            bank.FillInformation(theta, info);
-            // Information is never negative, so −1 marks an item that may not be chosen.
+            Array.Clear(given, 0, bank.Count);
             foreach (var item in administered)
             {
                 if ((uint)item >= (uint)bank.Count)
                     throw new ArgumentOutOfRangeException(nameof(administered), item, $"Administered item {item} is outside the bank of {bank.Count} items.");
-                info[item] = -1;
+                given[item] = true;
             }
+            var topic = _content?.ChooseTopic(bank, administered) ?? -1;
+            var ranked = TopCandidates(bank, theta, given, topic, rankedBuffer.AsSpan(0, Math.Max(_exposure.CandidatesNeeded, 1 + _runnersUp)));
+            if (ranked.IsEmpty) return null;
 
-            string? topic = null;
-            if (_content is not null)
+            var (chosen, rule) = _exposure.Choose(ranked, random);
+            var runnersUp = new List<Candidate>(_runnersUp);
+            foreach (var candidate in ranked)
             {
-                var chosenTopic = ChooseTopic(bank, info, administered);
-                if (chosenTopic >= 0)
-                {
-                    topic = bank.Topics[chosenTopic];
-                    for (var i = 0; i < info.Length; i++)
-                    {
-                        if (bank.TopicIndexOf(i) != chosenTopic) info[i] = -1;
-                    }
-                }
+                if (runnersUp.Count == _runnersUp) break;
+                if (candidate.Item != chosen.Item) runnersUp.Add(candidate);
             }
-
-            var wanted = Math.Max(_exposure.CandidatesNeeded, 1 + _runnersUp);
-            var rankedBuffer = ArrayPool<Candidate>.Shared.Rent(wanted);
-            try
-            {
-                var ranked = TopCandidates(info, rankedBuffer.AsSpan(0, wanted));
-                if (ranked.IsEmpty) return null;
-                var (chosen, rule) = _exposure.Choose(ranked, random);
-                var runnersUp = new List<Candidate>(_runnersUp);
-                foreach (var candidate in ranked)
-                {
-                    if (runnersUp.Count == _runnersUp) break;
-                    if (candidate.Item != chosen.Item) runnersUp.Add(candidate);
-                }
-                return new ItemSelection(chosen.Item, chosen.Information, theta, runnersUp, rule, topic);
-            }
-            finally
-            {
-                ArrayPool<Candidate>.Shared.Return(rankedBuffer);
-            }
+            return new ItemSelection(chosen.Item, chosen.Information, theta, runnersUp, rule, topic >= 0 ? bank.Topics[topic] : null);
         }
         finally
         {
-            ArrayPool<double>.Shared.Return(information);
+            ArrayPool<bool>.Shared.Return(given);
+            ArrayPool<Candidate>.Shared.Return(rankedBuffer);
         }
     }
 
-    private int ChooseTopic(ItemBank bank, ReadOnlySpan<double> info, ReadOnlySpan<int> administered)
+    // The most informative eligible items, best first; equal information goes to the lower index so choices are
+    // reproducible. Items are visited in rank order (decreasing information bound) a block at a time; once the next
+    // bound is below the k-th best information found, no later item can enter the list.
+    private static ReadOnlySpan<Candidate> TopCandidates(ItemBank bank, double theta, bool[] given, int topic, Span<Candidate> top)
     {
-        Span<bool> hasItems = bank.Topics.Count <= 256 ? stackalloc bool[bank.Topics.Count] : new bool[bank.Topics.Count];
-        for (var i = 0; i < info.Length; i++)
-        {
-            if (info[i] >= 0) hasItems[bank.TopicIndexOf(i)] = true;
-        }
-        return _content!.ChooseTopic(bank, administered, hasItems);
-    }
-
-    // The best eligible items, best first; equal information goes to the lower index so choices are reproducible.
-    // Whole vectors that cannot beat the current k-th best are skipped, which makes the scan of a large bank cheap.
-    private static ReadOnlySpan<Candidate> TopCandidates(ReadOnlySpan<double> info, Span<Candidate> top)
-    {
+        var order = bank.RankOrder;
+        var bounds = bank.RankBounds;
+        Span<double> information = stackalloc double[ItemBank.RankBlock];
         var count = 0;
-        var threshold = -1.0;
-        var width = Vector<double>.Count;
-        for (var start = 0; start < info.Length; start += width)
+        for (var start = 0; start < order.Length; start += ItemBank.RankBlock)
         {
-            var end = Math.Min(start + width, info.Length);
-            if (end - start == width && Vector.LessThanOrEqualAll(new Vector<double>(info[start..end]), new Vector<double>(threshold))) continue;
-            for (var i = start; i < end; i++)
+            if (count == top.Length && bounds[start] < top[count - 1].Information) break;
+            var block = information[..Math.Min(ItemBank.RankBlock, order.Length - start)];
+            bank.FillInformationByRank(theta, start, block);
+            for (var j = 0; j < block.Length; j++)
             {
-                var value = info[i];
-                if (value <= threshold) continue;
+                var item = order[start + j];
+                if (given[item] || (topic >= 0 && bank.TopicIndexOf(item) != topic)) continue;
+                var candidate = new Candidate(item, block[j]);
+                if (count == top.Length && !Precedes(candidate, top[count - 1])) continue;
                 var position = count == top.Length ? count - 1 : count++;
-                while (position > 0 && top[position - 1].Information < value)
+                while (position > 0 && Precedes(candidate, top[position - 1]))
                 {
                     top[position] = top[position - 1];
                     position--;
                 }
-                top[position] = new Candidate(i, value);
-                if (count == top.Length) threshold = top[count - 1].Information;
+                top[position] = candidate;
             }
         }
         return top[..count];
     }
+
+    private static bool Precedes(Candidate a, Candidate b) =>
+        a.Information > b.Information || (a.Information == b.Information && a.Item < b.Item);
 }

@@ -36,6 +36,14 @@ internal static class BenchmarkBanks
         return ItemBank.FromParameters(a, b, c);
     }
 
+    /// <summary>A Rasch bank with difficulties spread evenly over [−3, 3] in a seeded random order.</summary>
+    public static ItemBank GeneratedRasch(int count, int seed)
+    {
+        var random = new Random(seed);
+        var b = Enumerable.Range(0, count).Select(i => -3 + 6.0 * i / (count - 1)).OrderBy(_ => random.Next()).ToArray();
+        return ItemBank.FromParameters(Enumerable.Repeat(1.0, count).ToArray(), b);
+    }
+
     private static double[] Column(JsonElement bank, string name) => bank.GetProperty(name).EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
     // BenchmarkDotNet runs from a generated folder under bin/, so the repository is found by walking up to Aspire.sln.

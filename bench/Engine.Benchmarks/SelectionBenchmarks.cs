@@ -14,6 +14,7 @@ public class SelectionBenchmarks
     private readonly MaximumInformationSelector _audited = new(runnersUp: 3);
     private readonly MaximumInformationSelector _randomesque = new(ExposureControl.Randomesque(5), runnersUp: 3);
     private ItemBank _bank = null!;
+    private ItemBank _raschBank = null!;
     private int[] _administered = null!;
     private ExamState _state = null!;
     private byte[] _stateBytes = null!;
@@ -22,6 +23,7 @@ public class SelectionBenchmarks
     public void Setup()
     {
         _bank = BenchmarkBanks.Generated3Pl(10_000, seed: 20261122);
+        _raschBank = BenchmarkBanks.GeneratedRasch(10_000, seed: 20261122);
         _administered = Enumerable.Range(0, 30).Select(i => i * 331).ToArray();
         _state = new ExamState(_administered, _administered.Select(i => i % 2).ToArray(), 0.42, 0.31, 4242, finished: false);
         _stateBytes = _state.ToBytes();
@@ -35,6 +37,10 @@ public class SelectionBenchmarks
 
     [Benchmark(Description = "next item, randomesque(5) (10,000 items)")]
     public int NextItemRandomesque() => _randomesque.Select(_bank, 0.42, _administered, _random)!.Item;
+
+    // The worst case for the bounded walk: every Rasch item has the same maximum information, so none is skipped.
+    [Benchmark(Description = "next item, MFI (10,000 Rasch items, worst case)")]
+    public int NextItemRasch() => _mfi.Select(_raschBank, 0.42, _administered, _random)!.Item;
 
     [Benchmark(Description = "exam state to bytes (30 answers)")]
     public int Serialize() => _state.ToBytes().Length;

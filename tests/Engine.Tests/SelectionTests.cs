@@ -1,4 +1,5 @@
 using Engine.Bank;
+using Engine.Models;
 using Engine.Selection;
 using Xunit;
 
@@ -115,5 +116,72 @@ public class SelectionTests
         var bank = RandomBank(10, 7);
         Assert.Throws<ArgumentOutOfRangeException>(() => new MaximumInformationSelector().Select(bank, 0, [10], new Random(1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new MaximumInformationSelector().Select(bank, double.NaN, [], new Random(1)));
+    }
+}
+
+public class PrunedSelectionTests
+{
+    public static TheoryData<string> Banks() => ["3pl", "4pl", "rasch", "wrapped"];
+
+    private static ItemBank Bank(string kind)
+    {
+        var random = new Random(kind.Length * 7919);
+        var n = 3000;
+        var items = new List<IItemModel>();
+        for (var i = 0; i < n; i++)
+        {
+            var a = 0.5 + 2 * random.NextDouble();
+            var b = -3 + 6 * random.NextDouble();
+            items.Add(kind switch
+            {
+                "rasch" => LogisticItem.Rasch(b),
+                "4pl" => new LogisticItem(a, b, 0.3 * random.NextDouble(), 1 - 0.3 * random.NextDouble()),
+                "wrapped" when i % 10 == 0 => new WrappedItem(new LogisticItem(a, b, 0.2)),
+                _ => new LogisticItem(a, b, 0.25 * random.NextDouble()),
+            });
+        }
+        return new ItemBank(items);
+    }
+
+    [Theory]
+    [MemberData(nameof(Banks))]
+    public void PrunedWalkFindsExactlyTheBruteForceRanking(string kind)
+    {
+        var bank = Bank(kind);
+        var selector = new MaximumInformationSelector(ExposureControl.Randomesque(5), runnersUp: 4);
+        var random = new Random(3);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var theta = -4.5 + 9 * random.NextDouble();
+            var administered = Enumerable.Range(0, 25).Select(_ => random.Next(bank.Count)).Distinct().ToArray();
+            var expected = Enumerable.Range(0, bank.Count).Where(i => !administered.Contains(i))
+                .OrderByDescending(i => bank[i].Information(theta)).ThenBy(i => i).Take(5).ToArray();
+            var selection = selector.Select(bank, theta, administered, new Random(trial))!;
+            var got = selection.RunnersUp.Select(c => c.Item).Append(selection.Item).Order().ToArray();
+            Assert.Equal(expected.Order().ToArray(), got);
+        }
+    }
+
+    [Theory]
+    [InlineData(1.0, 0.0, 0.0, 1.0)]
+    [InlineData(2.3, 1.0, 0.25, 1.0)]
+    [InlineData(0.6, -2.0, 0.3, 0.7)]
+    [InlineData(1.8, 0.5, 0.45, 0.55)]
+    public void MaximumInformationBoundsTheCurveEverywhere(double a, double b, double c, double d)
+    {
+        var item = new LogisticItem(a, b, c, d);
+        var peak = Enumerable.Range(0, 200_001).Select(k => item.Information(-50 + k * 0.0005)).Max();
+        Assert.True(item.MaximumInformation >= peak, $"bound {item.MaximumInformation:R} < peak {peak:R}");
+        Assert.True(item.MaximumInformation <= peak * (1 + 2e-6), $"bound {item.MaximumInformation:R} is loose against {peak:R}");
+    }
+
+    // A model outside the logistic family: the bank knows no information bound for it and must always evaluate it.
+    private sealed class WrappedItem(LogisticItem inner) : IItemModel
+    {
+        public int CategoryCount => 2;
+        public double LogLikelihood(double theta, int response) => inner.LogLikelihood(theta, response);
+        public double Score(double theta, int response) => inner.Score(theta, response);
+        public double Information(double theta) => inner.Information(theta);
+        public double WarmTerm(double theta) => inner.WarmTerm(theta);
     }
 }
