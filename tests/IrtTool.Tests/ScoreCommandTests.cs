@@ -6,6 +6,7 @@ using Xunit;
 
 namespace IrtTool.Tests;
 
+/// <summary>End-to-end tests of <c>irt score</c>, run in-process on the sample bank and patterns.</summary>
 public sealed class ScoreCommandTests
 {
     private static readonly string BankPath = Path.Combine(IrtRun.Samples, "bank.json");

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace IrtTool.Tests;
 
+/// <summary>End-to-end tests of <c>irt simulate</c>, run in-process on the sample bank.</summary>
 public sealed class SimulateCommandTests
 {
     private static readonly string BankPath = Path.Combine(IrtRun.Samples, "bank.json");

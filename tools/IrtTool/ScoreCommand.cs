@@ -51,6 +51,7 @@ public static class ScoreCommand
     public static int Score(ItemBank bank, IReadOnlyList<IAbilityEstimator> estimators, Stream input, Stream output, int threads)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         var reader = new JsonLinesReader(input);
         var scorers = new PatternScorer[threads * ChunksPerThread];
         for (var i = 0; i < scorers.Length; i++) scorers[i] = new PatternScorer(bank, estimators);
