@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using Engine.Bank;
 
 namespace Engine.Selection;
@@ -75,6 +76,13 @@ public sealed class MaximumInformationSelector : IItemSelector
             bank.FillInformationByRank(theta, start, block);
             for (var j = 0; j < block.Length; j++)
             {
+                // A full list skips whole vectors below its last entry (ties must still be looked at: lower index wins).
+                if (count == top.Length && j % Lanes == 0 && j + Lanes <= block.Length
+                    && Vector.LessThanAll(new Vector<double>(block.Slice(j, Lanes)), new Vector<double>(top[count - 1].Information)))
+                {
+                    j += Lanes - 1;
+                    continue;
+                }
                 var item = order[start + j];
                 if (given[item] || (topic >= 0 && bank.TopicIndexOf(item) != topic)) continue;
                 var candidate = new Candidate(item, block[j]);
@@ -90,6 +98,8 @@ public sealed class MaximumInformationSelector : IItemSelector
         }
         return top[..count];
     }
+
+    private static int Lanes => Vector<double>.Count;
 
     private static bool Precedes(Candidate a, Candidate b) =>
         a.Information > b.Information || (a.Information == b.Information && a.Item < b.Item);
