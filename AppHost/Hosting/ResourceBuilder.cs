@@ -1,0 +1,66 @@
+using AppHost.Hosting.Resources;
+
+namespace AppHost.Hosting;
+
+/// <summary>A declared resource plus the builder it belongs to, for fluent configuration (Aspire's <c>IResourceBuilder&lt;T&gt;</c>).</summary>
+public interface IResourceBuilder<out T> where T : Resource
+{
+    /// <summary>The resource being configured.</summary>
+    T Resource { get; }
+
+    /// <summary>The application builder the resource belongs to.</summary>
+    DistributedApplicationBuilder ApplicationBuilder { get; }
+}
+
+internal sealed class ResourceBuilder<T>(T resource, DistributedApplicationBuilder applicationBuilder) : IResourceBuilder<T> where T : Resource
+{
+    public T Resource { get; } = resource;
+
+    public DistributedApplicationBuilder ApplicationBuilder { get; } = applicationBuilder;
+}
+
+/// <summary>Aspire's fluent resource methods: AddDatabase, WithReference, WaitFor, WithHttpEndpoint, WithEnvironment.</summary>
+public static class ResourceBuilderExtensions
+{
+    /// <summary>A database on this PostgreSQL server, created when the server is first healthy.</summary>
+    public static IResourceBuilder<PostgresDatabaseResource> AddDatabase(
+        this IResourceBuilder<PostgresServerResource> builder, string name, string? databaseName = null) =>
+        builder.ApplicationBuilder.Add(new PostgresDatabaseResource(name, databaseName ?? name, builder.Resource));
+
+    /// <summary>
+    /// Passes <paramref name="source"/> to the project: a connection-string resource as <c>ConnectionStrings__{name}</c>
+    /// plus <c>{NAME}_*</c> properties, a project as <c>services__{name}__http__0</c> and <c>{NAME}_HTTP</c>.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithReference(this IResourceBuilder<ProjectResource> builder, IResourceBuilder<Resource> source)
+    {
+        if (source.Resource is not (IResourceWithConnectionString or ProjectResource))
+        {
+            throw new InvalidOperationException($"'{source.Resource.Name}' has neither a connection string nor an endpoint to reference.");
+        }
+
+        builder.Resource.References.Add(source.Resource);
+        return builder;
+    }
+
+    /// <summary>The resource starts only once <paramref name="dependency"/> is running and healthy; fails if it fails.</summary>
+    public static IResourceBuilder<T> WaitFor<T>(this IResourceBuilder<T> builder, IResourceBuilder<Resource> dependency) where T : Resource
+    {
+        builder.Resource.WaitsFor.Add(dependency.Resource);
+        return builder;
+    }
+
+    /// <summary>The project's HTTP port under <c>dotnet run</c> (configuration <c>AppHost:HttpPorts:{name}</c> overrides it); random under the test host.</summary>
+    public static IResourceBuilder<ProjectResource> WithHttpEndpoint(this IResourceBuilder<ProjectResource> builder, int? port = null)
+    {
+        var configured = builder.ApplicationBuilder.Configuration[$"AppHost:HttpPorts:{builder.Resource.Name}"];
+        builder.Resource.RequestedHttpPort = configured is { Length: > 0 } ? int.Parse(configured) : port;
+        return builder;
+    }
+
+    /// <summary>An extra environment variable for the project.</summary>
+    public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> builder, string name, string value)
+    {
+        builder.Resource.ExtraEnvironment[name] = value;
+        return builder;
+    }
+}

@@ -1,0 +1,261 @@
+using AppHost.Hosting.Resources;
+
+namespace AppHost.Hosting;
+
+/// <summary>
+/// Runs each resource through its lifecycle: Waiting (for WaitFor dependencies to be running and healthy) → Starting
+/// → Running (health checked from the host) → Stopping → Exited, or FailedToStart with the reason and the failing
+/// dependency's last log lines. A dependency that stays unhealthy is reported every few seconds, never waited on silently.
+/// </summary>
+internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList<Resource> resources)
+{
+    private static readonly TimeSpan StillWaitingReportInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StartupHealthCheckInterval = TimeSpan.FromMilliseconds(100);
+    private readonly Dictionary<Resource, ResourceRun> runs = [];
+    private readonly object gate = new();
+
+    public void StartAll()
+    {
+        foreach (var resource in resources)
+        {
+            Start(resource);
+        }
+    }
+
+    /// <summary>Starts a resource that is not running (again, after a stop or a crash).</summary>
+    public void Start(Resource resource)
+    {
+        lock (gate)
+        {
+            if (runs.TryGetValue(resource, out var current) && !current.Completion.IsCompleted)
+            {
+                return;
+            }
+
+            var run = new ResourceRun();
+            runs[resource] = run;
+            run.Completion = Task.Run(() => RunAsync(resource, run));
+        }
+    }
+
+    /// <summary>Graceful stop (the resource's signal), then SIGKILL after the stop timeout.</summary>
+    public async Task StopAsync(Resource resource)
+    {
+        ResourceRun? run;
+        lock (gate)
+        {
+            runs.TryGetValue(resource, out run);
+        }
+
+        if (run is null || run.Completion.IsCompleted)
+        {
+            return;
+        }
+
+        run.StopRequested = true;
+        resource.SetState(ResourceState.Stopping);
+        await run.Cancellation.CancelAsync();
+        if (resource.Process is { } process)
+        {
+            await process.StopAsync(resource.GracefulStopSignal, context.Options.GracefulStopTimeout);
+        }
+
+        await run.Completion;
+    }
+
+    /// <summary>Stops every resource, dependents first (reverse declaration order).</summary>
+    public async Task StopAllAsync()
+    {
+        foreach (var resource in resources.Reverse())
+        {
+            await StopAsync(resource);
+        }
+    }
+
+    /// <summary>SIGKILL, as a crash would; the resource is then reported as Exited.</summary>
+    public async Task KillAsync(Resource resource)
+    {
+        ResourceRun? run;
+        lock (gate)
+        {
+            runs.TryGetValue(resource, out run);
+        }
+
+        resource.Process?.Kill();
+        if (run is not null)
+        {
+            await run.Completion;
+        }
+    }
+
+    private async Task RunAsync(Resource resource, ResourceRun run)
+    {
+        var cancellationToken = run.Cancellation.Token;
+        resource.SetState(ResourceState.Waiting);
+        foreach (var dependency in resource.WaitsFor)
+        {
+            var failure = await WaitForDependencyAsync(resource, dependency, cancellationToken);
+            if (failure is not null)
+            {
+                Fail(resource, failure);
+                return;
+            }
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            resource.SetState(ResourceState.Exited);
+            return;
+        }
+
+        resource.SetState(ResourceState.Starting);
+        try
+        {
+            await resource.PrepareAsync(context, cancellationToken);
+            resource.Process = await resource.LaunchAsync(context, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            resource.SetState(ResourceState.Exited);
+            return;
+        }
+        catch (Exception ex)
+        {
+            Fail(resource, $"{ex.Message}{Environment.NewLine}Last log lines of '{resource.Name}':{Environment.NewLine}{resource.Log.FormatTail()}");
+            return;
+        }
+
+        var process = resource.Process;
+        if (process is not null)
+        {
+            context.Ledger.Add(process.Identity, resource.Name, resource.GracefulStopSignal);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped while launching: the stopper did not see this process yet.
+                await process.StopAsync(resource.GracefulStopSignal, context.Options.GracefulStopTimeout);
+            }
+        }
+
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            resource.SetState(ResourceState.Running);
+        }
+
+        using var monitorStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var monitor = MonitorHealthAsync(resource, monitorStop.Token);
+        if (process is null)
+        {
+            await WaitUntilCancelledAsync(cancellationToken);
+        }
+        else
+        {
+            var exitCode = await process.Exited;
+            context.Ledger.Remove(process.Identity);
+            process.Dispose();
+            await monitorStop.CancelAsync();
+            await monitor;
+            if (!run.StopRequested)
+            {
+                var reason = $"'{resource.Name}' exited unexpectedly with code {exitCode}";
+                context.Output.WriteHostLine($"{reason}. Last log lines:{Environment.NewLine}{resource.Log.FormatTail(10)}");
+                resource.SetState(ResourceState.Exited, reason, exitCode);
+                return;
+            }
+
+            resource.SetState(ResourceState.Exited, exitCode: exitCode);
+            return;
+        }
+
+        await monitorStop.CancelAsync();
+        await monitor;
+        resource.SetState(ResourceState.Exited);
+    }
+
+    private async Task<string?> WaitForDependencyAsync(Resource resource, Resource dependency, CancellationToken cancellationToken)
+    {
+        var waitingSince = DateTime.UtcNow;
+        var nextReport = waitingSince + StillWaitingReportInterval;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var changed = dependency.Changed;
+            var snapshot = dependency.Snapshot();
+            if (snapshot is { State: ResourceState.Running, Health: ResourceHealth.Healthy })
+            {
+                return null;
+            }
+
+            if (snapshot.State is ResourceState.FailedToStart or ResourceState.Exited)
+            {
+                return $"dependency '{dependency.Name}' is {snapshot.State}" +
+                    (snapshot.FailureReason is null ? string.Empty : $": {snapshot.FailureReason}") +
+                    $"{Environment.NewLine}Last log lines of '{dependency.Name}':{Environment.NewLine}{dependency.Log.FormatTail()}";
+            }
+
+            if (DateTime.UtcNow >= nextReport)
+            {
+                context.Output.WriteHostLine(
+                    $"{resource.Name}: still waiting for '{dependency.Name}' ({snapshot.State}, {snapshot.Health}" +
+                    $"{(snapshot.HealthDescription is null ? string.Empty : ": " + snapshot.HealthDescription)}) after " +
+                    $"{(DateTime.UtcNow - waitingSince).TotalSeconds:F0} s");
+                nextReport = DateTime.UtcNow + StillWaitingReportInterval;
+            }
+
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken));
+        }
+
+        return null;
+    }
+
+    private async Task MonitorHealthAsync(Resource resource, CancellationToken cancellationToken)
+    {
+        var everHealthy = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(context.Options.HealthCheckTimeout);
+            HealthCheckOutcome outcome;
+            try
+            {
+                outcome = await resource.CheckHealthAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                outcome = HealthCheckOutcome.Unhealthy($"health check timed out after {context.Options.HealthCheckTimeout.TotalSeconds:F0} s");
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            resource.SetHealth(outcome.IsHealthy ? ResourceHealth.Healthy : ResourceHealth.Unhealthy, outcome.Description);
+            everHealthy |= outcome.IsHealthy;
+            await WaitUntilCancelledAsync(cancellationToken, everHealthy ? context.Options.HealthCheckInterval : StartupHealthCheckInterval);
+        }
+    }
+
+    private void Fail(Resource resource, string reason)
+    {
+        context.Output.WriteHostLine($"'{resource.Name}' failed to start: {reason}");
+        resource.SetState(ResourceState.FailedToStart, reason);
+    }
+
+    private static async Task WaitUntilCancelledAsync(CancellationToken cancellationToken, TimeSpan? atMost = null)
+    {
+        try
+        {
+            await Task.Delay(atMost ?? Timeout.InfiniteTimeSpan, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private sealed class ResourceRun
+    {
+        public CancellationTokenSource Cancellation { get; } = new();
+
+        public bool StopRequested { get; set; }
+
+        public Task Completion { get; set; } = Task.CompletedTask;
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Configuration;
+
+namespace AppHost.Hosting.Resources;
+
+/// <summary>
+/// A named value such as a password, as in Aspire: configuration <c>Parameters:{name}</c> (environment variable
+/// <c>Parameters__{name}</c>) wins, otherwise the default supplier runs once (generate, or read what was persisted).
+/// </summary>
+public sealed class ParameterResource(string name, bool secret, Func<string> defaultValue)
+{
+    private string? value;
+
+    /// <summary>The parameter's name (e.g. <c>cache-password</c>).</summary>
+    public string Name { get; } = name;
+
+    /// <summary>Secret values are never printed.</summary>
+    public bool Secret { get; } = secret;
+
+    /// <summary>True when the value came from configuration rather than the default supplier.</summary>
+    public bool IsConfigured { get; private set; }
+
+    internal string Resolve(IConfiguration configuration)
+    {
+        if (value is not null)
+        {
+            return value;
+        }
+
+        var configured = configuration[$"Parameters:{Name}"];
+        IsConfigured = !string.IsNullOrEmpty(configured);
+        value = IsConfigured ? configured! : defaultValue();
+        if (value.Contains(','))
+        {
+            throw new InvalidOperationException($"Parameter '{Name}' must not contain a comma (it is used in Redis connection strings).");
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,14 @@
+using ExamApi.Apis;
+using ExamApi.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapDiagnosticsApi();
+
+app.Run();
