@@ -1,0 +1,68 @@
+using Engine.Bank;
+using Engine.Models;
+using ExamStore.Data;
+
+namespace ExamStore.Bank;
+
+/// <summary>
+/// One subject's item bank at one version, held in process memory: the Engine's <see cref="ItemBank"/> over every item
+/// of the subject ordered by id (retired ones too, so old exams replay; they are never selected), with the answer keys.
+/// </summary>
+public sealed class BankSnapshot
+{
+    private readonly Dictionary<long, int> _indexOf;
+
+    private BankSnapshot(string subject, long version, ItemEntity[] items)
+    {
+        Subject = subject;
+        Version = version;
+        ItemIds = items.Select(i => i.Id).ToArray();
+        AnswerKeys = items.Select(i => i.AnswerKey).ToArray();
+        OptionCounts = items.Select(i => i.Options.Count).ToArray();
+        RetiredIndices = Enumerable.Range(0, items.Length).Where(i => items[i].Status == ItemStatus.Retired).ToArray();
+        _indexOf = Enumerable.Range(0, items.Length).ToDictionary(i => ItemIds[i]);
+        Bank = new ItemBank(
+            items.Select(i => (IItemModel)new LogisticItem(i.A, i.B, i.C, i.D, LogisticItem.DefaultScaling, i.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            items.Select(i => i.Topic));
+    }
+
+    /// <summary>Subject.</summary>
+    public string Subject { get; }
+
+    /// <summary>Bank version this snapshot was loaded at.</summary>
+    public long Version { get; }
+
+    /// <summary>The Engine bank; index k is the item <see cref="ItemIds"/>[k].</summary>
+    public ItemBank Bank { get; }
+
+    /// <summary>Item ids by bank index.</summary>
+    public IReadOnlyList<long> ItemIds { get; }
+
+    /// <summary>Correct option by bank index.</summary>
+    public IReadOnlyList<int> AnswerKeys { get; }
+
+    /// <summary>Number of options by bank index.</summary>
+    public IReadOnlyList<int> OptionCounts { get; }
+
+    /// <summary>Bank indices of retired items, excluded from selection.</summary>
+    public IReadOnlyList<int> RetiredIndices { get; }
+
+    /// <summary>Number of items that can still be served.</summary>
+    public int ActiveCount => ItemIds.Count - RetiredIndices.Count;
+
+    /// <summary>Builds a snapshot from a subject's items (any order).</summary>
+    public static BankSnapshot Create(string subject, long version, IEnumerable<ItemEntity> items) =>
+        new(subject, version, items.OrderBy(i => i.Id).ToArray());
+
+    /// <summary>The bank index of an item id, or −1 when the item is not in this subject.</summary>
+    public int IndexOf(long itemId) => _indexOf.TryGetValue(itemId, out var index) ? index : -1;
+
+    /// <summary>The administered items plus the retired ones: everything the selector must skip.</summary>
+    public int[] Excluded(ReadOnlySpan<int> administered)
+    {
+        var excluded = new int[administered.Length + RetiredIndices.Count];
+        administered.CopyTo(excluded);
+        for (var k = 0; k < RetiredIndices.Count; k++) excluded[administered.Length + k] = RetiredIndices[k];
+        return excluded;
+    }
+}

@@ -1,0 +1,80 @@
+using ExamStore.Data;
+using ExamStore.Sessions;
+using Microsoft.EntityFrameworkCore;
+using StackExchange.Redis;
+using System.Text.Json;
+
+namespace ExamStore.HotState;
+
+/// <summary>
+/// Question content (text, topic, options; never the answer key) from Redis, filled from Postgres on a miss with a
+/// one-hour TTL. When Redis is unreachable it reads Postgres directly.
+/// </summary>
+public sealed class QuestionCache(IConnectionMultiplexer redis, HotStateOptions options, RedisHealth health)
+{
+    private long _hits;
+    private long _misses;
+
+    /// <summary>Share of lookups answered by Redis since start (NaN before the first).</summary>
+    public double HitRate
+    {
+        get
+        {
+            var hits = Interlocked.Read(ref _hits);
+            var total = hits + Interlocked.Read(ref _misses);
+            return total == 0 ? double.NaN : (double)hits / total;
+        }
+    }
+
+    /// <summary>The question view of an item.</summary>
+    public async Task<QuestionView> GetAsync(ExamDbContext db, long itemId, CancellationToken cancellationToken)
+    {
+        if (health.IsAvailable)
+        {
+            try
+            {
+                var cached = await redis.GetDatabase().StringGetAsync(SessionStateStore.QuestionKey(itemId));
+                if (!cached.IsNull)
+                {
+                    Interlocked.Increment(ref _hits);
+                    return JsonSerializer.Deserialize<QuestionView>((string)cached!, JsonOptions)!;
+                }
+            }
+            catch (Exception error) when (RedisHealth.IsRedisFailure(error))
+            {
+                health.ReportFailure(error);
+            }
+        }
+        Interlocked.Increment(ref _misses);
+        var item = await db.Items.AsNoTracking().Where(i => i.Id == itemId)
+            .Select(i => new QuestionView(i.Id, i.Topic, i.Content, i.Options))
+            .SingleAsync(cancellationToken);
+        if (health.IsAvailable)
+        {
+            try
+            {
+                await redis.GetDatabase().StringSetAsync(SessionStateStore.QuestionKey(itemId), JsonSerializer.Serialize(item, JsonOptions), options.QuestionTtl);
+            }
+            catch (Exception error) when (RedisHealth.IsRedisFailure(error))
+            {
+                health.ReportFailure(error);
+            }
+        }
+        return item;
+    }
+
+    /// <summary>Drops cached questions after their items changed.</summary>
+    public async Task ForgetAsync(IEnumerable<long> itemIds)
+    {
+        try
+        {
+            await redis.GetDatabase().KeyDeleteAsync(itemIds.Select(id => (RedisKey)SessionStateStore.QuestionKey(id)).ToArray());
+        }
+        catch (Exception error) when (RedisHealth.IsRedisFailure(error))
+        {
+            health.ReportFailure(error);
+        }
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+}

@@ -1,0 +1,30 @@
+namespace ExamStore.Sessions;
+
+/// <summary>What kind of failure an exam operation reports; the API maps each to an HTTP status.</summary>
+public enum ExamErrorKind
+{
+    /// <summary>Bad input (400), naming the field.</summary>
+    Invalid,
+
+    /// <summary>No such session, or the caller may not know it exists (404).</summary>
+    NotFound,
+
+    /// <summary>The request does not fit the session's state (409): not the current item, exam over, time up.</summary>
+    Conflict,
+
+    /// <summary>Postgres is unreachable: nothing was recorded or acknowledged (503).</summary>
+    Unavailable,
+}
+
+/// <summary>An exam operation that could not be carried out; nothing was written.</summary>
+public sealed class ExamException(ExamErrorKind kind, string title, string detail, string? field = null) : Exception(detail)
+{
+    /// <summary>The failure kind.</summary>
+    public ExamErrorKind Kind { get; } = kind;
+
+    /// <summary>Short, stable title.</summary>
+    public string Title { get; } = title;
+
+    /// <summary>The request field at fault, if any.</summary>
+    public string? Field { get; } = field;
+}

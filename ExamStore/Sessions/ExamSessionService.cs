@@ -1,0 +1,512 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Text.Json;
+using Engine.Selection;
+using Engine.State;
+using ExamStore.Bank;
+using ExamStore.Data;
+using ExamStore.HotState;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace ExamStore.Sessions;
+
+/// <summary>Limits and defaults of exam settings.</summary>
+public sealed class ExamLimits
+{
+    /// <summary>Default maximum test length.</summary>
+    public int DefaultMaxItems { get; set; } = 30;
+
+    /// <summary>Largest maximum test length a request may ask for.</summary>
+    public int MaxItemsCap { get; set; } = 200;
+}
+
+/// <summary>
+/// The exam flows shared by ExamApi and CleanupWorker: start, answer, status, extend, complete, abandon, history.
+/// Postgres is the source of truth and every answer is acknowledged only after its attempt row committed; Redis holds
+/// the hot state and is rebuilt from Postgres whenever it is missing, and skipped while unreachable.
+/// </summary>
+public sealed class ExamSessionService(
+    ExamDbContext db,
+    ItemBankCache banks,
+    SessionStateStore hotState,
+    QuestionCache questions,
+    RedisHealth redisHealth,
+    SessionTokens tokens,
+    ExamLimits limits,
+    TimeProvider clock)
+{
+    /// <summary>Traces of the exam flows (lock/load, estimate, select, persist, save).</summary>
+    public static readonly ActivitySource ActivitySource = new("ExamStore");
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Validates the request, creates the session in Postgres, caches its hot state and serves the first item.</summary>
+    public async Task<ExamStarted> StartAsync(ExamRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.StudentId) || request.StudentId.Length > 100)
+            throw Invalid("studentId", "studentId is required (1 to 100 characters).");
+        if (string.IsNullOrWhiteSpace(request.Subject) || request.Subject.Length > 100)
+            throw Invalid("subject", "subject is required (1 to 100 characters).");
+        var snapshot = await Pg(() => banks.GetAsync(request.Subject, cancellationToken))
+            ?? throw Invalid("subject", $"There is no item bank for subject '{request.Subject}'.");
+        var settings = ValidateSettings(request, snapshot);
+        if (request.TimeLimitSeconds is < 10 or > 86_400) throw Invalid("timeLimitSeconds", "timeLimitSeconds must be between 10 and 86400.");
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var sessionId = Guid.CreateVersion7();
+        var seed = Random.Shared.Next();
+        var test = ExamEngine.Create(snapshot, settings);
+        var step = test.Start(new Random(SessionHotState.SelectionSeed(seed, 0)));
+        var choice = Choice(snapshot, step.Next!);
+        var expiresAt = request.TimeLimitSeconds is { } seconds ? now.AddSeconds(seconds) : (DateTime?)null;
+        var session = new ExamSessionEntity
+        {
+            Id = sessionId,
+            StudentId = request.StudentId,
+            Subject = request.Subject,
+            Configuration = JsonSerializer.Serialize(new StoredConfiguration(settings.Estimator.ToString().ToUpperInvariant(), settings.MaxItems, settings.MinItems, settings.SeTarget, request.TimeLimitSeconds, seed), Json),
+            BankVersion = snapshot.Version,
+            Status = SessionStatus.Active,
+            Theta = step.State.Theta,
+            Se = Finite(step.State.StandardError),
+            FirstSelection = JsonSerializer.Serialize(choice, Json),
+            StartedAt = now,
+            LastActivityAt = now,
+            ExpiresAt = expiresAt,
+        };
+        db.ExamSessions.Add(session);
+        await Pg(() => db.SaveChangesAsync(cancellationToken));
+
+        var hot = new SessionHotState(request.Subject, snapshot.Version, settings, seed, now, now, expiresAt, step.State);
+        await TryRedis(() => hotState.SaveAsync(sessionId, hot));
+        var item = await Pg(() => questions.GetAsync(db, choice.ItemId, cancellationToken));
+        return new ExamStarted(sessionId, tokens.Issue(sessionId), item, 0, settings.MaxItems, step.State.Theta, Finite(step.State.StandardError), expiresAt);
+    }
+
+    /// <summary>
+    /// Records the answer to the session's current item. Exactly one attempt row results however often or however
+    /// concurrently the same answer is sent; every caller gets the recorded result.
+    /// </summary>
+    public async Task<AnswerRecorded> AnswerAsync(Guid sessionId, long itemId, int response, CancellationToken cancellationToken)
+    {
+        var (acquired, token) = await LockAsync(sessionId, cancellationToken);
+        var released = false;
+        try
+        {
+            SessionHotState? hot;
+            using (ActivitySource.StartActivity("exam.load"))
+            {
+                hot = acquired.State ?? await RebuildAsync(sessionId, cancellationToken);
+            }
+            if (hot is null) return await RecordedOrConflictAsync(sessionId, itemId, response, cancellationToken);
+            var snapshot = await BankAsync(hot.Subject, cancellationToken);
+            var index = snapshot.IndexOf(itemId);
+            if (hot.Exam.Finished || hot.Exam.CurrentItem is not int current || index != current)
+                return await RecordedOrConflictAsync(sessionId, itemId, response, cancellationToken);
+            if ((uint)response >= (uint)snapshot.OptionCounts[index])
+                throw Invalid("response", $"response must be an option index from 0 to {snapshot.OptionCounts[index] - 1}.");
+
+            var now = clock.GetUtcNow().UtcDateTime;
+            if (hot.ExpiresAt is { } expiresAt && now > expiresAt)
+            {
+                await FinishAsync(sessionId, SessionStatus.Completed, "time", cancellationToken);
+                released = true;
+                throw new ExamException(ExamErrorKind.Conflict, "Time limit reached", $"The exam's time limit passed at {expiresAt:O}; the exam was completed.", "sessionId");
+            }
+
+            var correct = response == snapshot.AnswerKeys[index];
+            var test = ExamEngine.Create(snapshot, hot.Settings);
+            Engine.AdaptiveStep step;
+            using (ActivitySource.StartActivity("exam.estimate_and_select"))
+            {
+                step = test.Answer(hot.Exam, correct ? 1 : 0, new Random(SessionHotState.SelectionSeed(hot.Seed, hot.Exam.Count + 1)));
+            }
+            var next = step.Next is null ? null : Choice(snapshot, step.Next);
+            var attempt = new AttemptEntity
+            {
+                SessionId = sessionId,
+                Seq = step.State.Count,
+                ItemId = itemId,
+                Response = response,
+                Correct = correct,
+                ThetaAfter = step.State.Theta,
+                SeAfter = Finite(step.State.StandardError),
+                ServedAt = hot.ServedAt,
+                AnsweredAt = now,
+                NextSelection = next is null ? null : JsonSerializer.Serialize(next, Json),
+            };
+            var proficiency = ExamEngine.TopicProficiency(snapshot, step.State.Items, step.State.Responses);
+
+            using (ActivitySource.StartActivity("exam.persist"))
+            {
+                if (!await PersistAnswerAsync(attempt, step.Stop.Stop ? step.Stop.Rule : null, step.State, snapshot, cancellationToken))
+                    return await RecordedOrConflictAsync(sessionId, itemId, response, cancellationToken);
+            }
+
+            using (ActivitySource.StartActivity("exam.save"))
+            {
+                if (step.Stop.Stop) await TryRedis(() => hotState.RemoveAsync(sessionId));
+                else await TryRedis(() => acquired.Acquired
+                    ? hotState.SaveAndUnlockAsync(sessionId, token, hot with { LastActivity = now, ServedAt = now, Exam = step.State })
+                    : hotState.SaveAsync(sessionId, hot with { LastActivity = now, ServedAt = now, Exam = step.State }));
+                released = true;
+            }
+            var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, next.ItemId, cancellationToken));
+            return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), proficiency, step.Stop.Stop, step.Stop.Rule, nextItem);
+        }
+        finally
+        {
+            if (acquired.Acquired && !released) await TryRedis(() => hotState.ReleaseAsync(sessionId, token));
+        }
+    }
+
+    /// <summary>The item waiting for an answer (repeatable), or null when the exam is over.</summary>
+    public async Task<QuestionView?> CurrentItemAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        var hot = await LoadAsync(sessionId, cancellationToken);
+        if (hot?.Exam.CurrentItem is not int index) return null;
+        var snapshot = await BankAsync(hot.Subject, cancellationToken);
+        return await Pg(() => questions.GetAsync(db, snapshot.ItemIds[index], cancellationToken));
+    }
+
+    /// <summary>Where the exam stands; null when the session does not exist.</summary>
+    public async Task<ExamStatus?> StatusAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
+        if (session is null) return null;
+        var configuration = JsonSerializer.Deserialize<StoredConfiguration>(session.Configuration, Json)!;
+        if (session.Status != SessionStatus.Active)
+            return new ExamStatus(sessionId, session.StudentId, session.Subject, session.Status, session.Theta, session.Se, session.ItemCount, configuration.MaxItems, null, session.LastActivityAt, session.ExpiresAt, session.StopReason);
+        var hot = await LoadAsync(sessionId, cancellationToken);
+        if (hot is null) return null;
+        var ttl = redisHealth.IsAvailable ? await TryRedis(() => hotState.TimeToLiveAsync(sessionId)) : null;
+        return new ExamStatus(sessionId, session.StudentId, session.Subject, session.Status, hot.Exam.Theta, Finite(hot.Exam.StandardError), hot.Exam.Count, hot.Settings.MaxItems,
+            ttl is { } t ? (int)Math.Ceiling(t.TotalSeconds) : null, hot.LastActivity, hot.ExpiresAt, null);
+    }
+
+    /// <summary>Sets the hot state's time to live to <paramref name="seconds"/>; returns the new TTL in seconds.</summary>
+    public async Task<int> ExtendAsync(Guid sessionId, int seconds, CancellationToken cancellationToken)
+    {
+        if (seconds is < 60 or > 86_400) throw Invalid("seconds", "seconds must be between 60 and 86400.");
+        var hot = await LoadAsync(sessionId, cancellationToken)
+            ?? throw new ExamException(ExamErrorKind.Conflict, "Exam not active", "Only an active exam can be extended.", "sessionId");
+        if (!redisHealth.IsAvailable) throw new ExamException(ExamErrorKind.Unavailable, "Cache unavailable", "The session cache is unreachable; try again shortly.");
+        var extended = await TryRedis(async () =>
+        {
+            if (await hotState.ExpireAsync(sessionId, TimeSpan.FromSeconds(seconds))) return true;
+            await hotState.SaveAsync(sessionId, hot);
+            return await hotState.ExpireAsync(sessionId, TimeSpan.FromSeconds(seconds));
+        });
+        return extended ? seconds : throw new ExamException(ExamErrorKind.Unavailable, "Cache unavailable", "The session cache is unreachable; try again shortly.");
+    }
+
+    /// <summary>Completes an active exam (or returns the summary of one already finished).</summary>
+    public async Task<ExamSummary> CompleteAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        await FinishAsync(sessionId, SessionStatus.Completed, "completed_by_student", cancellationToken);
+        return await SummaryAsync(sessionId, cancellationToken)
+            ?? throw new ExamException(ExamErrorKind.NotFound, "Session not found", "No such session.", "sessionId");
+    }
+
+    /// <summary>
+    /// Ends an active session as <paramref name="status"/> with its last θ/SE from Postgres, updates the student's
+    /// proficiency when completed, and removes the hot state. Returns false when it was no longer active.
+    /// </summary>
+    public async Task<bool> FinishAsync(Guid sessionId, string status, string stopReason, CancellationToken cancellationToken)
+    {
+        var finished = await Pg(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var session = await db.ExamSessions.FromSqlInterpolated($"SELECT * FROM exam_sessions WHERE id = {sessionId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
+            if (session is null || session.Status != SessionStatus.Active) return false;
+            var last = await db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId).OrderByDescending(a => a.Seq).FirstOrDefaultAsync(cancellationToken);
+            session.Status = status;
+            session.StopReason = stopReason;
+            session.CompletedAt = clock.GetUtcNow().UtcDateTime;
+            if (last is not null)
+            {
+                session.Theta = last.ThetaAfter;
+                session.Se = last.SeAfter;
+                session.ItemCount = last.Seq;
+                session.LastActivityAt = last.AnsweredAt;
+            }
+            await db.SaveChangesAsync(cancellationToken);
+            if (status == SessionStatus.Completed && last is not null) await UpdateProficiencyAsync(session, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+            return true;
+        });
+        await TryRedis(() => hotState.RemoveAsync(sessionId));
+        return finished;
+    }
+
+    /// <summary>The summary of a session, whatever its state; null when it does not exist.</summary>
+    public async Task<ExamSummary?> SummaryAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
+        if (session is null) return null;
+        var proficiency = await Pg(() => db.StudentProficiencies.AsNoTracking()
+            .Where(p => p.StudentId == session.StudentId && p.Subject == session.Subject && p.Topic != "")
+            .ToDictionaryAsync(p => p.Topic, p => p.Theta, cancellationToken));
+        return new ExamSummary(sessionId, session.StudentId, session.Subject, session.Status, session.Theta, session.Se, session.ItemCount, session.StopReason, proficiency, session.StartedAt, session.CompletedAt);
+    }
+
+    /// <summary>Every step of an exam: item, times, response, correctness, θ/SE after, and why the item was chosen.</summary>
+    public async Task<IReadOnlyList<ExamHistoryStep>> HistoryAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken))
+            ?? throw new ExamException(ExamErrorKind.NotFound, "Session not found", "No such session.", "sessionId");
+        var attempts = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId).OrderBy(a => a.Seq).ToListAsync(cancellationToken));
+        var topics = await Pg(() => db.Items.AsNoTracking().Where(i => attempts.Select(a => a.ItemId).Contains(i.Id)).ToDictionaryAsync(i => i.Id, i => i.Topic, cancellationToken));
+        var choice = JsonSerializer.Deserialize<ItemChoice>(session.FirstSelection, Json)!;
+        var steps = new List<ExamHistoryStep>(attempts.Count);
+        foreach (var attempt in attempts)
+        {
+            steps.Add(new ExamHistoryStep(attempt.Seq, attempt.ItemId, topics[attempt.ItemId], attempt.ServedAt, attempt.AnsweredAt, attempt.Response, attempt.Correct, attempt.ThetaAfter, attempt.SeAfter, choice));
+            if (attempt.NextSelection is not null) choice = JsonSerializer.Deserialize<ItemChoice>(attempt.NextSelection, Json)!;
+        }
+        return steps;
+    }
+
+    /// <summary>True when the token was issued for the session.</summary>
+    public bool Authorize(Guid sessionId, string? token) => tokens.Verify(sessionId, token);
+
+    /// <summary>
+    /// Rebuilds an active session's hot state from Postgres by replaying its attempts through the Engine (θ and SE are
+    /// bit-identical to the uninterrupted run), and writes it back to Redis. Null when the session is not active.
+    /// </summary>
+    public async Task<SessionHotState?> RebuildAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        using var activity = ActivitySource.StartActivity("exam.rebuild");
+        var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
+        if (session is null || session.Status != SessionStatus.Active) return null;
+        var attempts = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId).OrderBy(a => a.Seq)
+            .Select(a => new { a.ItemId, a.Correct, a.AnsweredAt, a.NextSelection }).ToListAsync(cancellationToken));
+        var snapshot = await BankAsync(session.Subject, cancellationToken);
+        var configuration = JsonSerializer.Deserialize<StoredConfiguration>(session.Configuration, Json)!;
+        ExamEngine.TryParseEstimator(configuration.Estimator, out var estimator);
+        var settings = new ExamSettings(estimator, configuration.MaxItems, configuration.MinItems, configuration.SeTarget);
+
+        var currentChoice = JsonSerializer.Deserialize<ItemChoice>(attempts.LastOrDefault()?.NextSelection ?? session.FirstSelection, Json)!;
+        var finished = attempts.Count > 0 && attempts[^1].NextSelection is null;
+        var state = ExamEngine.Create(snapshot, settings).Replay(
+            attempts.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(),
+            attempts.Select(a => a.Correct ? 1 : 0).ToArray(),
+            finished ? null : snapshot.IndexOf(currentChoice.ItemId),
+            finished);
+        var lastActivity = attempts.Count > 0 ? attempts[^1].AnsweredAt : session.StartedAt;
+        var hot = new SessionHotState(session.Subject, session.BankVersion, settings, configuration.Seed, lastActivity, lastActivity, session.ExpiresAt, state);
+        await TryRedis(() => hotState.SaveAsync(sessionId, hot));
+        activity?.SetTag("exam.answers", attempts.Count);
+        return hot;
+    }
+
+    private async Task<SessionHotState?> LoadAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        var hot = redisHealth.IsAvailable ? await TryRedis(() => hotState.LoadAsync(sessionId)) : null;
+        return hot ?? await RebuildAsync(sessionId, cancellationToken);
+    }
+
+    // Takes the submission lock; a concurrent holder is waited for (it will have recorded the answer by then, so this
+    // request returns the recorded result). With Redis unreachable there is no lock: Postgres's unique keys decide.
+    private async Task<(SessionLock Lock, string Token)> LockAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        using var activity = ActivitySource.StartActivity("exam.lock");
+        var deadline = DateTime.UtcNow + hotState.Options.LockTimeout;
+        while (redisHealth.IsAvailable)
+        {
+            SessionLock attempt;
+            try
+            {
+                attempt = await hotState.LockAndLoadAsync(sessionId);
+                redisHealth.ReportSuccess();
+            }
+            catch (Exception error) when (RedisHealth.IsRedisFailure(error))
+            {
+                redisHealth.ReportFailure(error);
+                break;
+            }
+            if (attempt.Acquired) return (attempt, attempt.Token);
+            if (DateTime.UtcNow > deadline)
+                throw new ExamException(ExamErrorKind.Conflict, "Answer in progress", "Another request for this session is still being processed; retry.", "sessionId");
+            await Task.Delay(10, cancellationToken);
+        }
+        return (default, string.Empty);
+    }
+
+    private async Task<bool> PersistAnswerAsync(AttemptEntity attempt, string? stopReason, ExamState state, BankSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Pg(async () =>
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                db.Attempts.Add(attempt);
+                await db.SaveChangesAsync(cancellationToken);
+                if (stopReason is not null)
+                {
+                    var session = await db.ExamSessions.SingleAsync(s => s.Id == attempt.SessionId, cancellationToken);
+                    session.Status = SessionStatus.Completed;
+                    session.StopReason = stopReason;
+                    session.Theta = state.Theta;
+                    session.Se = Finite(state.StandardError);
+                    session.ItemCount = state.Count;
+                    session.LastActivityAt = attempt.AnsweredAt;
+                    session.CompletedAt = attempt.AnsweredAt;
+                    await db.SaveChangesAsync(cancellationToken);
+                    await UpdateProficiencyAsync(session, cancellationToken, snapshot, state);
+                }
+                await transaction.CommitAsync(cancellationToken);
+                return true;
+            });
+            return true;
+        }
+        catch (DbUpdateException error) when (error.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // The same answer (or another answer to the same position) committed first: report what was recorded.
+            return false;
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    private async Task UpdateProficiencyAsync(ExamSessionEntity session, CancellationToken cancellationToken, BankSnapshot? snapshot = null, ExamState? state = null)
+    {
+        if (snapshot is null || state is null)
+        {
+            snapshot = await BankAsync(session.Subject, cancellationToken);
+            var attempts = await db.Attempts.AsNoTracking().Where(a => a.SessionId == session.Id).OrderBy(a => a.Seq).Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken);
+            state = new ExamState(attempts.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), attempts.Select(a => a.Correct ? 1 : 0).ToArray(), session.Theta, session.Se ?? double.PositiveInfinity, null, finished: true);
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var estimates = new List<(string Topic, double Theta, double? Se)> { (string.Empty, session.Theta, session.Se) };
+        var topicEstimator = ExamEngine.Estimator(EstimatorKind.Eap);
+        foreach (var group in Enumerable.Range(0, state.Count).GroupBy(k => snapshot.Bank.TopicOf(state.Items[k])))
+        {
+            var items = group.Select(k => state.Items[k]).ToArray();
+            var responses = group.Select(k => state.Responses[k]).ToArray();
+            var estimate = topicEstimator.Estimate(snapshot.Bank, items, responses);
+            estimates.Add((group.Key, estimate.Theta, Finite(estimate.StandardError)));
+        }
+        foreach (var (topic, theta, se) in estimates)
+        {
+            // Precision-weighted with the earlier estimate, whose weight is halved: recent exams count more because
+            // ability changes, but one short exam does not wipe out a long history.
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO student_proficiencies (student_id, subject, topic, theta, se, sessions, updated_at)
+                VALUES ({session.StudentId}, {session.Subject}, {topic}, {theta}, {se}, 1, {now})
+                ON CONFLICT (student_id, subject, topic) DO UPDATE SET
+                    theta = CASE WHEN student_proficiencies.se IS NULL OR EXCLUDED.se IS NULL THEN EXCLUDED.theta
+                        ELSE (student_proficiencies.theta * 0.5 / (student_proficiencies.se ^ 2) + EXCLUDED.theta / (EXCLUDED.se ^ 2))
+                           / (0.5 / (student_proficiencies.se ^ 2) + 1 / (EXCLUDED.se ^ 2)) END,
+                    se = CASE WHEN student_proficiencies.se IS NULL OR EXCLUDED.se IS NULL THEN EXCLUDED.se
+                        ELSE 1 / sqrt(0.5 / (student_proficiencies.se ^ 2) + 1 / (EXCLUDED.se ^ 2)) END,
+                    sessions = student_proficiencies.sessions + 1,
+                    updated_at = EXCLUDED.updated_at
+                """, cancellationToken);
+        }
+    }
+
+    // A request that does not match the current item: the recorded result when this exact answer was recorded
+    // before (a retry), otherwise a conflict that names the problem.
+    private async Task<AnswerRecorded> RecordedOrConflictAsync(Guid sessionId, long itemId, int response, CancellationToken cancellationToken)
+    {
+        var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken))
+            ?? throw new ExamException(ExamErrorKind.NotFound, "Session not found", "No such session.", "sessionId");
+        var attempt = await Pg(() => db.Attempts.AsNoTracking().SingleOrDefaultAsync(a => a.SessionId == sessionId && a.ItemId == itemId, cancellationToken));
+        if (attempt is null)
+        {
+            if (session.Status != SessionStatus.Active)
+                throw new ExamException(ExamErrorKind.Conflict, "Exam over", $"The exam is {session.Status}; no more answers are accepted.", "sessionId");
+            throw new ExamException(ExamErrorKind.Conflict, "Not the current item", $"Item {itemId} is not the item waiting for an answer; GET /api/adaptive/next gives it.", "itemId");
+        }
+        if (attempt.Response != response)
+            throw new ExamException(ExamErrorKind.Conflict, "Already answered", $"Item {itemId} was already answered with a different response.", "response");
+
+        var snapshot = await BankAsync(session.Subject, cancellationToken);
+        var answered = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId && a.Seq <= attempt.Seq).OrderBy(a => a.Seq)
+            .Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken));
+        var proficiency = ExamEngine.TopicProficiency(snapshot, answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray());
+        var next = attempt.NextSelection is null ? null : JsonSerializer.Deserialize<ItemChoice>(attempt.NextSelection, Json);
+        var done = next is null;
+        var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, next.ItemId, cancellationToken));
+        return new AnswerRecorded(attempt.Seq, attempt.ThetaAfter, attempt.SeAfter, proficiency, done, done ? session.StopReason : null, nextItem);
+    }
+
+    private async Task<BankSnapshot> BankAsync(string subject, CancellationToken cancellationToken) =>
+        await Pg(() => banks.GetAsync(subject, cancellationToken))
+        ?? throw new ExamException(ExamErrorKind.Conflict, "Item bank missing", $"The item bank of subject '{subject}' no longer exists.");
+
+    private ExamSettings ValidateSettings(ExamRequest request, BankSnapshot snapshot)
+    {
+        if (!ExamEngine.TryParseEstimator(request.Estimator, out var estimator))
+            throw Invalid("estimator", "estimator must be one of EAP, ML, BM, WL.");
+        var maxItems = request.MaxItems ?? Math.Min(limits.DefaultMaxItems, snapshot.ActiveCount);
+        if (maxItems < 1 || maxItems > limits.MaxItemsCap)
+            throw Invalid("maxItems", $"maxItems must be between 1 and {limits.MaxItemsCap}.");
+        if (maxItems > snapshot.ActiveCount)
+            throw Invalid("maxItems", $"maxItems {maxItems} exceeds the {snapshot.ActiveCount} items of subject '{snapshot.Subject}'.");
+        var minItems = request.MinItems ?? 0;
+        if (minItems < 0 || minItems > maxItems) throw Invalid("minItems", "minItems must be between 0 and maxItems.");
+        if (request.SeTarget is { } se && (!double.IsFinite(se) || se < 0.05 || se > 2))
+            throw Invalid("seTarget", "seTarget must be between 0.05 and 2.");
+        return new ExamSettings(estimator, maxItems, minItems, request.SeTarget);
+    }
+
+    private static ItemChoice Choice(BankSnapshot snapshot, ItemSelection selection) =>
+        new(snapshot.ItemIds[selection.Item], selection.Theta, selection.Information, selection.Rule, selection.Topic,
+            selection.RunnersUp.Select(c => new ItemChoiceCandidate(snapshot.ItemIds[c.Item], c.Information)).ToArray());
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    private static ExamException Invalid(string field, string detail) => new(ExamErrorKind.Invalid, $"Invalid {field}", detail, field);
+
+    private async Task<T?> TryRedis<T>(Func<Task<T>> call)
+    {
+        if (!redisHealth.IsAvailable) return default;
+        try
+        {
+            var result = await call();
+            redisHealth.ReportSuccess();
+            return result;
+        }
+        catch (Exception error) when (RedisHealth.IsRedisFailure(error))
+        {
+            redisHealth.ReportFailure(error);
+            return default;
+        }
+    }
+
+    private Task TryRedis(Func<Task> call) => TryRedis(async () =>
+    {
+        await call();
+        return true;
+    });
+
+    // Postgres failures become 503s: the operation was not recorded, and the client may retry.
+    private static async Task<T> Pg<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception error) when (IsDatabaseUnavailable(error))
+        {
+            throw new ExamException(ExamErrorKind.Unavailable, "Database unavailable", "The exam database is unreachable; nothing was recorded. Retry shortly.");
+        }
+    }
+
+    private static bool IsDatabaseUnavailable(Exception error) => error switch
+    {
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        NpgsqlException or TimeoutException => true,
+        DbUpdateException { InnerException: { } inner } => IsDatabaseUnavailable(inner),
+        InvalidOperationException { InnerException: DbException inner } => IsDatabaseUnavailable(inner),
+        _ => false,
+    };
+
+    private sealed record StoredConfiguration(string Estimator, int MaxItems, int MinItems, double? SeTarget, int? TimeLimitSeconds, int Seed);
+}
