@@ -34,6 +34,8 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
 
             var run = new ResourceRun();
             runs[resource] = run;
+            // Synchronously, so a caller waiting right after Start sees the new run, not the previous Exited state.
+            resource.SetState(ResourceState.Waiting);
             run.Completion = Task.Run(() => RunAsync(resource, run));
         }
     }

@@ -1,0 +1,63 @@
+using AppHost.Hosting;
+using AppHost.Hosting.Resources;
+using Npgsql;
+
+namespace AppHost.Tests;
+
+/// <summary>Two runs against one PostgreSQL data directory, as two <c>dotnet run</c>s of the AppHost would do.</summary>
+public sealed class PersistenceTests : IDisposable
+{
+    private readonly string dataDirectory = Directory.CreateTempSubdirectory("apphost-persistence-").FullName;
+
+    [Fact]
+    public async Task SecondStartOnTheSameDataReusesThePasswordAndKeepsDataAndNoProcessSurvivesDisposal()
+    {
+        string firstPassword;
+        await using (var first = await StartAsync())
+        {
+            var postgres = (PostgresServerResource)first.GetResource("postgres");
+            firstPassword = postgres.Password!;
+            Assert.Equal(firstPassword, (await File.ReadAllTextAsync(postgres.PasswordFile!)).Trim());
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(postgres.PasswordFile!));
+            await ExecuteAsync(first, "CREATE TABLE survivor (id int); INSERT INTO survivor VALUES (42)");
+            await first.StopAsync();
+            Assert.Empty(ProcessCheck.Survivors(first));
+            Assert.NotEmpty(first.StartedProcesses);
+        }
+
+        await using var second = await StartAsync();
+        Assert.Equal(firstPassword, ((PostgresServerResource)second.GetResource("postgres")).Password);
+        Assert.Equal(42, await ExecuteAsync(second, "SELECT id FROM survivor"));
+        Assert.Contains("database examdb already exists", second.GetResource("examdb").Log.Tail(50));
+        await second.DisposeAsync();
+        Assert.Empty(ProcessCheck.Survivors(second));
+    }
+
+    public void Dispose() => Directory.Delete(dataDirectory, recursive: true);
+
+    private async Task<DistributedApplication> StartAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
+            configureOptions: options => options.DataDirectory = dataDirectory);
+        var app = builder.Build();
+        try
+        {
+            await app.StartAsync();
+            await GraphFixture.WaitForAllHealthyAsync(app);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<object?> ExecuteAsync(DistributedApplication app, string sql)
+    {
+        await using var connection = new NpgsqlConnection(await app.GetConnectionStringAsync("examdb"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+}
