@@ -9,6 +9,8 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapOpenApiDocuments();
+app.MapAdaptiveApi();
 app.MapDiagnosticsApi();
 
 app.Run();

@@ -1,3 +1,6 @@
+using ExamStore;
+using ExamStore.Data;
+
 namespace ExamApi.Extensions;
 
 /// <summary>The exam API's service registrations (the table of contents of its dependencies).</summary>
@@ -12,7 +15,21 @@ internal static class Extensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient(CacheConnectionName);
-        builder.AddNpgsqlDataSource(ExamDatabaseConnectionName);
+        builder.AddNpgsqlDbContext<ExamDbContext>(ExamDatabaseConnectionName);
+        builder.Services.AddExamStore(builder.Configuration);
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
         return builder;
+    }
+
+    /// <summary>The OpenAPI document at /openapi/v1.json, and Swagger UI at /swagger in Development.</summary>
+    public static WebApplication MapOpenApiDocuments(this WebApplication app)
+    {
+        app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            app.UseSwaggerUI(options => options.SwaggerEndpoint("/openapi/v1.json", "ExamApi v1"));
+        }
+        return app;
     }
 }

@@ -1,0 +1,73 @@
+using ExamStore.Bank;
+using ExamStore.Data;
+using ExamStore.HotState;
+using ExamStore.Sessions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ExamStore;
+
+/// <summary>Registers the exam store for a service that already has an ExamDbContext, an NpgsqlDataSource and Redis.</summary>
+public static class ExamStoreServiceCollectionExtensions
+{
+    /// <summary>Configuration section of the exam settings (<c>Exam:SessionTtlMinutes</c>, <c>Exam:SessionKey</c>, …).</summary>
+    public const string SectionName = "Exam";
+
+    /// <summary>
+    /// Adds the hot state store, bank cache, question cache, session tokens, exam flows and the startup migration.
+    /// <c>Exam:SessionKey</c> (base64, at least 32 bytes) signs session tokens and must be the same on every replica;
+    /// without it a random key is used, which only suits a single instance (a warning is logged).
+    /// </summary>
+    public static IServiceCollection AddExamStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SectionName);
+        var hotStateOptions = new HotStateOptions();
+        if (section.GetValue<double?>("SessionTtlMinutes") is { } ttl) hotStateOptions.SessionTtl = TimeSpan.FromMinutes(ttl);
+        services.TryAddSingleton(hotStateOptions);
+        services.TryAddSingleton(new ExamLimits());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RedisHealth>();
+        services.TryAddSingleton<SessionStateStore>();
+        services.TryAddSingleton<QuestionCache>();
+        services.TryAddSingleton<ItemBankCache>();
+        services.TryAddSingleton<DatabaseMigrator>();
+        services.TryAddSingleton(provider => CreateTokens(section["SessionKey"], provider.GetRequiredService<ILogger<SessionTokens>>()));
+        services.TryAddScoped<ExamSessionService>();
+        services.AddHostedService<DatabaseMigrationService>();
+        return services;
+    }
+
+    private static SessionTokens CreateTokens(string? configuredKey, ILogger logger)
+    {
+        if (string.IsNullOrWhiteSpace(configuredKey))
+        {
+            logger.LogWarning("Exam:SessionKey is not set: session tokens are signed with a random key and are valid on this instance only");
+            return new SessionTokens(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(configuredKey);
+        }
+        catch (FormatException)
+        {
+            throw new InvalidOperationException("Exam:SessionKey must be base64 (at least 32 bytes once decoded).");
+        }
+        return key.Length >= 32 ? new SessionTokens(key) : throw new InvalidOperationException("Exam:SessionKey must decode to at least 32 bytes.");
+    }
+}
+
+/// <summary>Applies pending migrations while the host starts, so no request is served before the schema is current.</summary>
+internal sealed class DatabaseMigrationService(DatabaseMigrator migrator, ILogger<DatabaseMigrationService> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var applied = await migrator.MigrateAsync(cancellationToken);
+        logger.LogInformation("Database schema is current ({Applied} migration(s) applied now)", applied);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
