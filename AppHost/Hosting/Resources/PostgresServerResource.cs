@@ -99,6 +99,11 @@ public sealed class PostgresServerResource : Resource, IResourceWithConnectionSt
                 "PostgreSQL refuses to run as root and there is no 'postgres' user to run it as (useradd --system postgres).")
             : null;
 
+        if (RunAs is not null)
+        {
+            EnsureReachableBy(RunAs, root);
+        }
+
         Password = PasswordParameter.Resolve(context.Configuration);
         if (!IsInitialized)
         {
@@ -153,6 +158,24 @@ public sealed class PostgresServerResource : Resource, IResourceWithConnectionSt
     /// <summary>A non-pooled connection string for the host's own checks and database creation.</summary>
     internal string AdminConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder(ConnectionString) { Database = database, Pooling = false, Timeout = 3 }.ConnectionString;
+
+    /// <summary>
+    /// The data directory inside e.g. /root (mode 0700) cannot be reached by the postgres user: say so, instead of
+    /// letting initdb fail with "Permission denied".
+    /// </summary>
+    private static void EnsureReachableBy(UnixAccount account, string directory)
+    {
+        for (var current = Path.GetDirectoryName(directory); current is not null; current = Path.GetDirectoryName(current))
+        {
+            if ((File.GetUnixFileMode(current) & UnixFileMode.OtherExecute) == 0)
+            {
+                throw new InvalidOperationException(
+                    $"PostgreSQL runs as '{account.Name}', which cannot enter {current} (no o+x), so it cannot reach {directory}. " +
+                    "Point the data folder elsewhere with AppHost:DataDirectory (e.g. --AppHost:DataDirectory=/var/tmp/examdata) " +
+                    $"or run: chmod o+x {current}");
+            }
+        }
+    }
 
     private bool IsInitialized => File.Exists(Path.Combine(DataDirectory!, "PG_VERSION"));
 
