@@ -45,7 +45,7 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Traces, metrics and logs for ASP.NET Core, HttpClient, Npgsql and the application's own
+    /// Traces, metrics and logs for ASP.NET Core, HttpClient, Npgsql, Redis (<see cref="RedisTelemetry"/>) and the application's own
     /// ActivitySource/Meter (named after the application); exported over OTLP http/protobuf only when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured.
     /// </summary>
@@ -71,7 +71,7 @@ public static class ServiceDefaultsExtensions
                 logging.IncludeScopes = true;
             })
             .WithMetrics(metrics => metrics.AddMeter([.. FrameworkMeters, applicationName]))
-            .WithTracing(tracing => tracing.AddSource([.. FrameworkActivitySources, applicationName]));
+            .WithTracing(tracing => tracing.AddSource([.. FrameworkActivitySources, RedisTelemetry.ActivitySourceName, applicationName]));
 
         var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         if (!string.IsNullOrWhiteSpace(endpoint))

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
@@ -8,6 +10,7 @@ internal sealed class RedisHealthCheck(IConnectionMultiplexer connection) : IHea
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        using var span = RedisTelemetry.StartCall(connection, "PING");
         try
         {
             var latency = await connection.GetDatabase().PingAsync();
@@ -15,6 +18,7 @@ internal sealed class RedisHealthCheck(IConnectionMultiplexer connection) : IHea
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
             return new HealthCheckResult(context.Registration.FailureStatus, "Redis did not answer PING: " + ex.Message, ex);
         }
     }
