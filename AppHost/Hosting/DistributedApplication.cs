@@ -55,6 +55,14 @@ public sealed class DistributedApplication : IAsyncDisposable
             return; // the test host ran the entry point only to get the declared graph
         }
 
+        if (builder.Configuration["publisher"] == "manifest")
+        {
+            var outputPath = builder.Configuration["output-path"] ?? "aspire-manifest.json";
+            await PublishManifestAsync(outputPath);
+            Console.Out.WriteLine($"apphost | wrote the Aspire manifest to {Path.GetFullPath(outputPath)}");
+            return;
+        }
+
         using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         void RequestShutdown(PosixSignalContext signal)
         {
@@ -80,6 +88,11 @@ public sealed class DistributedApplication : IAsyncDisposable
         await report;
         Output.WriteHostLine("all resources stopped");
     }
+
+    /// <summary>
+    /// Writes the Aspire manifest (<c>--publisher manifest --output-path FILE</c>) for deployment tools; starts nothing.
+    /// </summary>
+    public Task PublishManifestAsync(string outputPath) => ManifestPublisher.WriteAsync(Resources, outputPath);
 
     /// <summary>Cleans up a previous run's leftovers and starts every resource (returns without waiting for health).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
