@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using AppHost.Hosting;
+using AppHost.Hosting.Processes;
 using AppHost.Hosting.Resources;
 using Npgsql;
 
@@ -12,6 +14,17 @@ public sealed class PersistenceTests : IDisposable
     [Fact]
     public async Task SecondStartOnTheSameDataReusesThePasswordAndKeepsDataAndNoProcessSurvivesDisposal()
     {
+        // A crashed earlier run's ledger: one entry that is really ours (PID and start time match) and one whose PID
+        // now belongs to another process (start time differs), which must be left alone.
+        using var leftover = Process.Start("sleep", "300");
+        using var bystander = Process.Start("sleep", "300");
+        var leftoverIdentity = ProcessIdentity.Of(leftover.Id);
+        await File.WriteAllLinesAsync(Path.Combine(dataDirectory, "apphost.pids"),
+        [
+            $"{leftover.Id} {leftoverIdentity.StartTime} cache 15",
+            $"{bystander.Id} {ProcessIdentity.Of(bystander.Id).StartTime + 1} postgres 15",
+        ]);
+
         string firstPassword;
         await using (var first = await StartAsync())
         {
@@ -19,6 +32,9 @@ public sealed class PersistenceTests : IDisposable
             firstPassword = postgres.Password!;
             Assert.Equal(firstPassword, (await File.ReadAllTextAsync(postgres.PasswordFile!)).Trim());
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(postgres.PasswordFile!));
+            Assert.True(leftover.WaitForExit(TimeSpan.FromSeconds(5)), "the leftover from the 'crashed' run is still alive");
+            Assert.False(bystander.HasExited, "a process whose start time did not match was killed");
+            bystander.Kill();
             await ExecuteAsync(first, "CREATE TABLE survivor (id int); INSERT INTO survivor VALUES (42)");
             await first.StopAsync();
             Assert.Empty(ProcessCheck.Survivors(first));
