@@ -105,7 +105,7 @@ public sealed class RedisResource : Resource, IResourceWithConnectionString
             var configFile = Path.Combine(directory, "garnet-redis.conf");
             SecretFile.Write(configFile, string.Join('\n', $"bind {Host}", $"port {port}", $"requirepass {Password}", string.Empty));
             command = new ProcessCommand("dotnet", ["tool", "run", "garnet-server", "--", "--config-import-path", configFile,
-                "--config-import-format", "RedisConf", "--lua"]) { WorkingDirectory = context.Options.AppHostDirectory };
+                "--config-import-format", "RedisConf", "--auth", "Password", "--lua"]) { WorkingDirectory = context.Options.AppHostDirectory };
         }
 
         return ManagedProcess.Start(command, Log);
