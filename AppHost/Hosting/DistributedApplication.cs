@@ -92,7 +92,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>
     /// Writes the Aspire manifest (<c>--publisher manifest --output-path FILE</c>) for deployment tools; starts nothing.
     /// </summary>
-    public Task PublishManifestAsync(string outputPath) => ManifestPublisher.WriteAsync(Resources, outputPath);
+    public Task PublishManifestAsync(string outputPath) => ManifestPublisher.WriteAsync(Resources, builder.Parameters, outputPath);
 
     /// <summary>Cleans up a previous run's leftovers and starts every resource (returns without waiting for health).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -252,7 +252,7 @@ public sealed class DistributedApplication : IAsyncDisposable
 
         var processStart = Process.GetCurrentProcess().StartTime.ToUniversalTime();
         var allHealthy = Resources.All(resource => resource.Snapshot() is { State: ResourceState.Running, Health: ResourceHealth.Healthy });
-        Output.WriteBlock(StartupReport.Render(this, builder.Configuration));
+        Output.WriteBlock(StartupReport.Render(this, builder.Parameters, builder.Configuration));
         Output.WriteHostLine(allHealthy
             ? $"all resources healthy {sinceStart.Elapsed.TotalSeconds:F1} s after start ({(DateTime.UtcNow - processStart).TotalSeconds:F1} s since the AppHost process started). Ctrl+C stops everything."
             : "some resources did not start; see the messages above. Ctrl+C stops everything.");

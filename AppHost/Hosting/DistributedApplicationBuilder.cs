@@ -8,6 +8,7 @@ namespace AppHost.Hosting;
 public sealed class DistributedApplicationBuilder
 {
     private readonly List<Resource> resources = [];
+    private readonly List<ParameterResource> parameters = [];
 
     internal DistributedApplicationBuilder(string[] args, DistributedApplicationOptions options, IReadOnlyDictionary<string, string?>? overrides)
     {
@@ -33,6 +34,33 @@ public sealed class DistributedApplicationBuilder
 
     /// <summary>The resources declared so far, in declaration order.</summary>
     public IReadOnlyList<Resource> Resources => resources;
+
+    /// <summary>Parameters declared with <see cref="AddParameter"/>.</summary>
+    public IReadOnlyList<ParameterResource> Parameters => parameters;
+
+    /// <summary>
+    /// A value such as an admin key: configuration <c>Parameters:{name}</c>, else generated once and kept (0600) in
+    /// <c>{data folder}/parameters/{name}</c> so it stays the same across runs. Pass it with <c>WithEnvironment</c>.
+    /// </summary>
+    public ParameterResource AddParameter(string name, bool secret = true)
+    {
+        var file = Path.Combine(Options.DataDirectory, "parameters", name);
+        var parameter = new ParameterResource(name, secret, () =>
+        {
+            if (File.Exists(file))
+            {
+                return File.ReadAllText(file).Trim();
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            var value = Processes.SecretFile.GeneratePassword();
+            Processes.SecretFile.Write(file, value);
+            return value;
+        })
+        { ValueFile = file };
+        parameters.Add(parameter);
+        return parameter;
+    }
 
     /// <summary>A Redis server named <paramref name="name"/> (connection string <c>ConnectionStrings:{name}</c> for references).</summary>
     public IResourceBuilder<RedisResource> AddRedis(string name, int? port = null) =>

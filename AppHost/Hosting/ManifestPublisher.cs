@@ -15,21 +15,26 @@ internal static class ManifestPublisher
     private const string RedisImage = "docker.io/library/redis:7.0";
     private const string PostgresImage = "docker.io/library/postgres:15";
 
-    public static async Task WriteAsync(IReadOnlyList<Resource> resources, string outputPath)
+    public static async Task WriteAsync(IReadOnlyList<Resource> resources, IReadOnlyList<ParameterResource> parameters, string outputPath)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
         var manifest = new JsonObject();
+        foreach (var parameter in parameters)
+        {
+            manifest[parameter.Name] = GeneratedSecret(parameter.Name, parameter.Secret);
+        }
+
         foreach (var resource in resources)
         {
             switch (resource)
             {
                 case RedisResource redis:
                     manifest[redis.Name] = Redis(redis);
-                    manifest[redis.PasswordParameter.Name] = GeneratedSecret(redis.PasswordParameter.Name);
+                    manifest[redis.PasswordParameter.Name] = GeneratedSecret(redis.PasswordParameter.Name, secret: true);
                     break;
                 case PostgresServerResource postgres:
                     manifest[postgres.Name] = Postgres(postgres);
-                    manifest[postgres.PasswordParameter.Name] = GeneratedSecret(postgres.PasswordParameter.Name);
+                    manifest[postgres.PasswordParameter.Name] = GeneratedSecret(postgres.PasswordParameter.Name, secret: true);
                     break;
                 case PostgresDatabaseResource database:
                     manifest[database.Name] = new JsonObject
@@ -103,6 +108,11 @@ internal static class ManifestPublisher
             environment[key] = value;
         }
 
+        foreach (var (key, parameter) in project.ParameterEnvironment)
+        {
+            environment[key] = $"{{{parameter.Name}.value}}";
+        }
+
         var http = Binding("http", "http", targetPort: null);
         if (project.RequestedHttpPort is not null)
         {
@@ -129,7 +139,7 @@ internal static class ManifestPublisher
         return binding;
     }
 
-    private static JsonObject GeneratedSecret(string name) => new()
+    private static JsonObject GeneratedSecret(string name, bool secret) => new()
     {
         ["type"] = "parameter.v0",
         ["value"] = $"{{{name}.inputs.value}}",
@@ -138,7 +148,7 @@ internal static class ManifestPublisher
             ["value"] = new JsonObject
             {
                 ["type"] = "string",
-                ["secret"] = true,
+                ["secret"] = secret,
                 ["default"] = new JsonObject { ["generate"] = new JsonObject { ["minLength"] = 22, ["special"] = false } },
             },
         },

@@ -57,6 +57,13 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
+    /// <summary>An environment variable whose value is a parameter (e.g. an admin key), resolved when the project starts.</summary>
+    public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> builder, string name, ParameterResource parameter)
+    {
+        builder.Resource.ParameterEnvironment[name] = parameter;
+        return builder;
+    }
+
     /// <summary>An extra environment variable for the project.</summary>
     public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> builder, string name, string value)
     {

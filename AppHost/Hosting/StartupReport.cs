@@ -11,7 +11,7 @@ namespace AppHost.Hosting;
 /// </summary>
 internal static class StartupReport
 {
-    public static string Render(DistributedApplication app, IConfiguration configuration)
+    public static string Render(DistributedApplication app, IReadOnlyList<ParameterResource> parameters, IConfiguration configuration)
     {
         var rows = app.Resources.Select(resource => resource.Snapshot()).ToList();
         var nameWidth = Math.Max(8, rows.Max(row => row.Name.Length));
@@ -43,6 +43,13 @@ internal static class StartupReport
                     text.AppendLine($"  {project.Name}: {project.Endpoint}/health");
                     break;
             }
+        }
+
+        foreach (var parameter in parameters)
+        {
+            text.AppendLine(parameter.IsConfigured
+                ? $"  {parameter.Name}: from Parameters:{parameter.Name}"
+                : $"  {parameter.Name}: cat {parameter.ValueFile}");
         }
 
         if (string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

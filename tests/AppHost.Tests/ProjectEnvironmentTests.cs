@@ -4,7 +4,7 @@ using AppHost.Hosting.Resources;
 
 namespace AppHost.Tests;
 
-/// <summary>The parts of the environment contract the whole-graph tests do not exercise: telemetry and project references.</summary>
+/// <summary>The parts of the environment contract the whole-graph tests do not exercise: telemetry, project references, parameters.</summary>
 public sealed class ProjectEnvironmentTests
 {
     [Fact]
@@ -13,9 +13,18 @@ public sealed class ProjectEnvironmentTests
         var options = DistributedApplicationBuilder.DefaultOptions();
         options.DataDirectory = Path.Combine(Path.GetTempPath(), "unused-" + Guid.NewGuid().ToString("N"));
         var builder = new DistributedApplicationBuilder([], options,
-            new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://localhost:4318" });
+            new Dictionary<string, string?>
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://localhost:4318",
+                ["Parameters:admin-key"] = "configured-key",
+            });
+        var adminKey = builder.AddParameter("admin-key");
+        var generated = builder.AddParameter("sweep-key");
         var api = builder.AddProject("examapi", "../ExamApi/ExamApi.csproj").WithHttpEndpoint(port: 5300);
-        var worker = builder.AddProject("cleanupworker", "../CleanupWorker/CleanupWorker.csproj").WithReference(api);
+        var worker = builder.AddProject("cleanupworker", "../CleanupWorker/CleanupWorker.csproj")
+            .WithReference(api)
+            .WithEnvironment("Admin__Key", adminKey)
+            .WithEnvironment("Sweep__Key", generated);
         var output = new HostOutput(writeToConsole: false);
         var context = new HostingContext(options, builder.Configuration, new ProcessLedger(Path.Combine(options.DataDirectory, "pids"), output), output);
         await api.Resource.PrepareAsync(context, CancellationToken.None);
@@ -32,6 +41,11 @@ public sealed class ProjectEnvironmentTests
         Assert.Equal("cleanupworker", environment["OTEL_SERVICE_NAME"]);
         Assert.StartsWith("http://localhost:", environment["ASPNETCORE_URLS"]);
         Assert.NotEqual("http://localhost:5300", environment["ASPNETCORE_URLS"]);
-        Assert.False(Directory.Exists(options.DataDirectory));
+        Assert.Equal("configured-key", environment["Admin__Key"]);
+        Assert.Equal(22, environment["Sweep__Key"].Length);
+        Assert.Equal(environment["Sweep__Key"], (await File.ReadAllTextAsync(generated.ValueFile!)).Trim());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(generated.ValueFile!));
+        Assert.False(File.Exists(adminKey.ValueFile));
+        Directory.Delete(options.DataDirectory, recursive: true);
     }
 }

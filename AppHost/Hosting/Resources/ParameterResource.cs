@@ -16,6 +16,9 @@ public sealed class ParameterResource(string name, bool secret, Func<string> def
     /// <summary>Secret values are never printed.</summary>
     public bool Secret { get; } = secret;
 
+    /// <summary>Where a generated value is kept, for parameters that persist theirs.</summary>
+    public string? ValueFile { get; init; }
+
     /// <summary>True when the value came from configuration rather than the default supplier.</summary>
     public bool IsConfigured { get; private set; }
 

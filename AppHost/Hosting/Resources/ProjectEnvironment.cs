@@ -57,6 +57,11 @@ internal static class ProjectEnvironment
             environment[key] = value;
         }
 
+        foreach (var (key, parameter) in project.ParameterEnvironment)
+        {
+            environment[key] = parameter.Resolve(context.Configuration);
+        }
+
         return environment;
     }
 }

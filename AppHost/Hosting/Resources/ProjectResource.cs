@@ -28,6 +28,9 @@ public sealed class ProjectResource : Resource
     /// <summary>Extra variables from WithEnvironment.</summary>
     internal Dictionary<string, string> ExtraEnvironment { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Variables whose values are parameters, resolved when the project starts.</summary>
+    internal Dictionary<string, ParameterResource> ParameterEnvironment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The service's base URL once prepared (<c>http://localhost:PORT</c>).</summary>
     public Uri? HttpEndpoint => port == 0 ? null : new Uri($"http://localhost:{port}");
 
