@@ -34,6 +34,7 @@ public static class ExamStoreServiceCollectionExtensions
         services.TryAddSingleton<QuestionCache>();
         services.TryAddSingleton<ItemBankCache>();
         services.TryAddSingleton<DatabaseMigrator>();
+        services.TryAddSingleton<IExamFlowObserver, NoExamFlowObserver>();
         services.TryAddSingleton(provider => CreateTokens(section["SessionKey"], provider.GetRequiredService<ILogger<SessionTokens>>()));
         services.TryAddScoped<ExamSessionService>();
         services.AddHostedService<DatabaseMigrationService>();

@@ -34,7 +34,8 @@ public sealed class ExamSessionService(
     RedisHealth redisHealth,
     SessionTokens tokens,
     ExamLimits limits,
-    TimeProvider clock)
+    TimeProvider clock,
+    IExamFlowObserver observer)
 {
     /// <summary>Traces of the exam flows (lock/load, estimate, select, persist, save).</summary>
     public static readonly ActivitySource ActivitySource = new("ExamStore");
@@ -297,8 +298,10 @@ public sealed class ExamSessionService(
             finished);
         var lastActivity = attempts.Count > 0 ? attempts[^1].AnsweredAt : session.StartedAt;
         var hot = new SessionHotState(session.Subject, session.BankVersion, settings, configuration.Seed, lastActivity, lastActivity, session.ExpiresAt, state);
+        var redisAvailable = redisHealth.IsAvailable;
         await TryRedis(() => hotState.SaveAsync(sessionId, hot));
         activity?.SetTag("exam.answers", attempts.Count);
+        observer.HotStateRebuilt(redisAvailable);
         return hot;
     }
 
@@ -314,6 +317,7 @@ public sealed class ExamSessionService(
     {
         using var activity = ActivitySource.StartActivity("exam.lock");
         var deadline = DateTime.UtcNow + hotState.Options.LockTimeout;
+        var contended = false;
         while (redisHealth.IsAvailable)
         {
             SessionLock attempt;
@@ -328,6 +332,11 @@ public sealed class ExamSessionService(
                 break;
             }
             if (attempt.Acquired) return (attempt, attempt.Token);
+            if (!contended)
+            {
+                contended = true;
+                observer.LockContended();
+            }
             if (DateTime.UtcNow > deadline)
                 throw new ExamException(ExamErrorKind.Conflict, "Answer in progress", "Another request for this session is still being processed; retry.", "sessionId");
             await Task.Delay(10, cancellationToken);
