@@ -11,6 +11,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapOpenApiDocuments();
 app.MapAdaptiveApi();
+app.MapStudentsApi();
 app.MapDiagnosticsApi();
 
 app.Run();

@@ -1,11 +1,12 @@
 using ExamStore.Sessions;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ExamApi.Apis;
 
 /// <summary>Turns exam errors into ProblemDetails responses that name the problem (and the field, when there is one).</summary>
 internal static class ExamProblems
 {
-    public static IResult From(ExamException error)
+    public static ProblemHttpResult From(ExamException error)
     {
         var status = error.Kind switch
         {
@@ -20,6 +21,6 @@ internal static class ExamProblems
     }
 
     /// <summary>A 400 naming the field.</summary>
-    public static IResult Invalid(string field, string detail) =>
+    public static ProblemHttpResult Invalid(string field, string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: $"Invalid {field}", extensions: new Dictionary<string, object?> { ["field"] = field });
 }

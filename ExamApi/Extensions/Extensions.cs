@@ -1,5 +1,8 @@
+using ExamApi.Telemetry;
 using ExamStore;
 using ExamStore.Data;
+using ExamStore.Sessions;
+using OpenTelemetry.Trace;
 
 namespace ExamApi.Extensions;
 
@@ -16,7 +19,11 @@ internal static class Extensions
     {
         builder.AddRedisClient(CacheConnectionName);
         builder.AddNpgsqlDbContext<ExamDbContext>(ExamDatabaseConnectionName);
+        builder.Services.AddSingleton<ExamMetrics>();
+        builder.Services.AddSingleton<IExamFlowObserver>(services => services.GetRequiredService<ExamMetrics>());
         builder.Services.AddExamStore(builder.Configuration);
+        // ServiceDefaults traces the sources named after the application; the exam flows trace under ExamStore's.
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(ExamSessionService.ActivitySource.Name));
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
         return builder;

@@ -1,0 +1,43 @@
+using ExamApi.Extensions;
+using ExamStore.Sessions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ExamApi.Apis;
+
+/// <summary>
+/// Who may touch a session: the holder of its bearer token (an HMAC of the session id, checked before any storage is
+/// read, so a wrong token looks the same whether or not the session exists), or an administrator with the
+/// <c>X-Api-Key</c> header (<see cref="AdminKey"/>).
+/// </summary>
+internal static class SessionCredentials
+{
+    private const string BearerPrefix = "Bearer ";
+
+    /// <summary>Parses a session id from a request field; null when it is not a GUID.</summary>
+    public static Guid? ParseSessionId(string? value) => Guid.TryParse(value, out var id) && id != Guid.Empty ? id : null;
+
+    /// <summary>The 400 for a session id that is missing or not a GUID.</summary>
+    public static ProblemHttpResult InvalidSessionId() => ExamProblems.Invalid("sessionId", "sessionId must be a GUID.");
+
+    /// <summary>True when the request carries the session's token as <c>Authorization: Bearer …</c>.</summary>
+    public static bool HoldsToken(HttpRequest request, ExamSessionService exams, Guid sessionId)
+    {
+        var header = request.Headers.Authorization;
+        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)) return false;
+        return exams.Authorize(sessionId, value[BearerPrefix.Length..].Trim());
+    }
+
+    /// <summary>The 401 for a missing, malformed or wrong token: one fixed body, so it tells nothing about the session.</summary>
+    public static ProblemHttpResult TokenRequired(HttpContext context) => Unauthorized(context,
+        "This request needs the session's token (Authorization: Bearer <token>, as returned by POST /api/adaptive/start).");
+
+    /// <summary>The 401 for a request that needs the session's token or the administrator key and has neither.</summary>
+    public static ProblemHttpResult TokenOrAdminKeyRequired(HttpContext context) => Unauthorized(context,
+        $"This request needs the session's token (Authorization: Bearer <token>) or the administrator key ({AdminKey.HeaderName}).");
+
+    private static ProblemHttpResult Unauthorized(HttpContext context, string detail)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+    }
+}

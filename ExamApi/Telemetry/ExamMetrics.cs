@@ -1,0 +1,88 @@
+using System.Diagnostics.Metrics;
+using ExamStore.HotState;
+using ExamStore.Sessions;
+
+namespace ExamApi.Telemetry;
+
+/// <summary>
+/// The exam API's metrics (meter "ExamApi"): answers, answer duration, hot-state recoveries, submission-lock
+/// conflicts, and active sessions (the activity index's size, read from Redis at most every few seconds).
+/// </summary>
+internal sealed class ExamMetrics : IExamFlowObserver
+{
+    /// <summary>The meter's name; ServiceDefaults exports the meter named after the application, which is this one.</summary>
+    public const string MeterName = "ExamApi";
+
+    // The gauge is read on every metrics collection; asking Redis each time would add a round trip per export.
+    private static readonly TimeSpan ActiveCountMaxAge = TimeSpan.FromSeconds(5);
+
+    private readonly Counter<long> answers;
+    private readonly Histogram<double> answerDuration;
+    private readonly Counter<long> recoveries;
+    private readonly Counter<long> lockConflicts;
+    private readonly SessionStateStore hotState;
+    private readonly RedisHealth redisHealth;
+    private readonly TimeProvider clock;
+    private long activeSessions;
+    private long activeCountReadAt = long.MinValue;
+    private int refreshing;
+
+    public ExamMetrics(IMeterFactory meterFactory, SessionStateStore hotState, RedisHealth redisHealth, TimeProvider clock)
+    {
+        this.hotState = hotState;
+        this.redisHealth = redisHealth;
+        this.clock = clock;
+        var meter = meterFactory.Create(MeterName);
+        answers = meter.CreateCounter<long>("exam.answers", "{answer}", "Answers processed, by outcome (recorded, replayed, rejected, failed).");
+        answerDuration = meter.CreateHistogram<double>("exam.answer.duration", "s", "Time to process one answer request.");
+        recoveries = meter.CreateCounter<long>("exam.recoveries", "{rebuild}", "Session hot states rebuilt from Postgres.");
+        lockConflicts = meter.CreateCounter<long>("exam.lock.conflicts", "{conflict}", "Answers that found the session's submission lock taken.");
+        meter.CreateObservableGauge("exam.sessions.active", ObserveActiveSessions, "{session}", "Sessions in the Redis activity index.");
+    }
+
+    /// <summary>Records one answer request's outcome and duration.</summary>
+    public void AnswerProcessed(string outcome, TimeSpan duration)
+    {
+        var tag = new KeyValuePair<string, object?>("exam.outcome", outcome);
+        answers.Add(1, tag);
+        answerDuration.Record(duration.TotalSeconds, tag);
+    }
+
+    /// <inheritdoc/>
+    public void HotStateRebuilt(bool redisAvailable) =>
+        recoveries.Add(1, new KeyValuePair<string, object?>("exam.redis", redisAvailable ? "up" : "down"));
+
+    /// <inheritdoc/>
+    public void LockContended() => lockConflicts.Add(1);
+
+    private long ObserveActiveSessions()
+    {
+        var readAt = Interlocked.Read(ref activeCountReadAt);
+        var now = clock.GetTimestamp();
+        if ((readAt == long.MinValue || clock.GetElapsedTime(readAt, now) > ActiveCountMaxAge) && redisHealth.IsAvailable
+            && Interlocked.CompareExchange(ref refreshing, 1, 0) == 0)
+        {
+            _ = RefreshActiveCountAsync();
+        }
+        return Interlocked.Read(ref activeSessions);
+    }
+
+    // The gauge callback must not block, so the count is refreshed in the background and served from the last read.
+    private async Task RefreshActiveCountAsync()
+    {
+        try
+        {
+            Interlocked.Exchange(ref activeSessions, await hotState.ActiveCountAsync());
+            Interlocked.Exchange(ref activeCountReadAt, clock.GetTimestamp());
+            redisHealth.ReportSuccess();
+        }
+        catch (Exception error) when (RedisHealth.IsRedisFailure(error))
+        {
+            redisHealth.ReportFailure(error);
+        }
+        finally
+        {
+            Volatile.Write(ref refreshing, 0);
+        }
+    }
+}
