@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ExamApi.Tests;
+
+/// <summary>A response read whole: status, raw body and the body as JSON (null when it is not JSON).</summary>
+public sealed record ApiResponse(HttpStatusCode Status, string Body, JsonNode? Json, HttpResponseMessage Message)
+{
+    /// <summary>The ProblemDetails "field" extension, when there is one.</summary>
+    public string? Field => Json?["field"]?.GetValue<string>();
+}
+
+/// <summary>Calls the exam endpoints the way a student's client does.</summary>
+public sealed class ExamClient(HttpClient http)
+{
+    public HttpClient Http => http;
+
+    public Task<ApiResponse> StartAsync(object request) => SendAsync(HttpMethod.Post, "/api/adaptive/start", null, JsonContent.Create(request));
+
+    /// <summary>Starts an exam that must start, returning its id, token and first item id.</summary>
+    public async Task<StartedExam> StartExamAsync(string subject, int maxItems = 10, double? seTarget = null, int? timeLimitSeconds = null, string? studentId = null)
+    {
+        var response = await StartAsync(new { studentId = studentId ?? $"student-{Guid.NewGuid():N}", subject, maxItems, seTarget, timeLimitSeconds });
+        Assert.True(response.Status == HttpStatusCode.Created, response.Body);
+        return new StartedExam(Guid.Parse(response.Json!["sessionId"]!.GetValue<string>()), response.Json["token"]!.GetValue<string>(),
+            response.Json["item"]!["id"]!.GetValue<long>(), response);
+    }
+
+    public Task<ApiResponse> AnswerAsync(Guid sessionId, long itemId, int response, string? token) =>
+        SendAsync(HttpMethod.Post, "/api/adaptive/answer", token, JsonContent.Create(new { sessionId, itemId, response }));
+
+    public Task<ApiResponse> PostRawAsync(string path, string body, string? token, string contentType = "application/json") =>
+        SendAsync(HttpMethod.Post, path, token, new StringContent(body, Encoding.UTF8, contentType));
+
+    public Task<ApiResponse> PostJsonAsync(string path, object body, string? token) => SendAsync(HttpMethod.Post, path, token, JsonContent.Create(body));
+
+    public Task<ApiResponse> GetAsync(string path, string? token, string? adminKey = null) => SendAsync(HttpMethod.Get, path, token, null, adminKey);
+
+    public async Task<ApiResponse> SendAsync(HttpMethod method, string path, string? token, HttpContent? content, string? adminKey = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (adminKey is not null)
+        {
+            request.Headers.Add("X-Api-Key", adminKey);
+        }
+
+        var message = await http.SendAsync(request);
+        var body = await message.Content.ReadAsStringAsync();
+        JsonNode? json = null;
+        try
+        {
+            json = body.Length == 0 ? null : JsonNode.Parse(body);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not JSON (a bare status page, say): the test looks at Status and Body instead.
+        }
+
+        return new ApiResponse(message.StatusCode, body, json, message);
+    }
+}
+
+/// <summary>A started exam.</summary>
+public sealed record StartedExam(Guid SessionId, string Token, long FirstItemId, ApiResponse Response);

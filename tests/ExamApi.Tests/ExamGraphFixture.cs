@@ -1,0 +1,97 @@
+using AppHost.Hosting;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace ExamApi.Tests;
+
+/// <summary>
+/// One whole graph (Redis, PostgreSQL, ExamApi, CleanupWorker) per test collection, started from the AppHost's Program
+/// with random ports and temporary data, plus a test item bank (<see cref="TestItemBank"/>) written straight into
+/// Postgres once the API is healthy (its migrations have run by then). Disposed even when tests fail.
+/// </summary>
+public class ExamGraphFixture : IAsyncLifetime
+{
+    /// <summary>The administrator key: the AppHost's <c>admin-key</c> parameter, which it passes as <c>Exam__AdminKey</c>.</summary>
+    public const string AdminKey = "exam-tests-admin-key-0123456789";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
+    private DistributedApplication? app;
+    private ConnectionMultiplexer? redis;
+
+    /// <summary>The running graph.</summary>
+    public DistributedApplication App => app ?? throw new InvalidOperationException("The graph has not started.");
+
+    /// <summary>The seeded items (two subjects, ordered by id within each).</summary>
+    public TestItemBank Bank { get; private set; } = TestItemBank.Empty;
+
+    /// <summary>The examdb connection string.</summary>
+    public string DatabaseConnectionString { get; private set; } = string.Empty;
+
+    /// <summary>A Redis connection with admin commands allowed (FLUSHALL, KEYS) for inspecting the hot state.</summary>
+    public ConnectionMultiplexer Redis => redis ?? throw new InvalidOperationException("The graph has not started.");
+
+    /// <summary>An HTTP client for ExamApi.</summary>
+    public HttpClient CreateClient() => App.CreateHttpClient("examapi");
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
+            configuration: new Dictionary<string, string?> { ["Parameters:admin-key"] = AdminKey });
+        app = builder.Build();
+        await app.StartAsync();
+        foreach (var resource in app.Resources)
+        {
+            await app.WaitForResourceHealthyAsync(resource.Name, StartTimeout);
+        }
+
+        // Unpooled, so that a test that restarts Postgres never gets a dead pooled connection.
+        DatabaseConnectionString = new NpgsqlConnectionStringBuilder(await app.GetConnectionStringAsync("examdb")) { Pooling = false }.ConnectionString;
+        Bank = await TestItemBank.SeedAsync(DatabaseConnectionString);
+        var options = ConfigurationOptions.Parse(await app.GetConnectionStringAsync("cache"));
+        options.AllowAdmin = true;
+        options.AbortOnConnectFail = false;
+        redis = await ConnectionMultiplexer.ConnectAsync(options);
+    }
+
+    public async Task DisposeAsync()
+    {
+        redis?.Dispose();
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs a scalar query against examdb.</summary>
+    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The number of attempt rows of a session.</summary>
+    public Task<long> AttemptCountAsync(Guid sessionId) => ScalarAsync<long>("SELECT count(*) FROM attempts WHERE session_id = $1", sessionId);
+}
+
+/// <summary>The graph for tests that stop, kill or flush its servers; it is theirs alone.</summary>
+public sealed class FaultGraphFixture : ExamGraphFixture;
+
+[CollectionDefinition(Name)]
+public sealed class ExamGraphCollection : ICollectionFixture<ExamGraphFixture>
+{
+    public const string Name = "exam graph";
+}
+
+[CollectionDefinition(Name)]
+public sealed class FaultGraphCollection : ICollectionFixture<FaultGraphFixture>
+{
+    public const string Name = "exam graph faults";
+}
