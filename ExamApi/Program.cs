@@ -12,6 +12,8 @@ app.MapDefaultEndpoints();
 app.MapOpenApiDocuments();
 app.MapAdaptiveApi();
 app.MapStudentsApi();
+app.MapItemsApi();
+app.MapMonitoringApi();
 app.MapDiagnosticsApi();
 
 app.Run();

@@ -1,7 +1,10 @@
+using ExamApi.Seeding;
 using ExamApi.Telemetry;
 using ExamStore;
+using ExamStore.Bank;
 using ExamStore.Data;
 using ExamStore.Sessions;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
 namespace ExamApi.Extensions;
@@ -22,6 +25,12 @@ internal static class Extensions
         builder.Services.AddSingleton<ExamMetrics>();
         builder.Services.AddSingleton<IExamFlowObserver>(services => services.GetRequiredService<ExamMetrics>());
         builder.Services.AddExamStore(builder.Configuration);
+        builder.AddAdminKey();
+        builder.Services.AddItemChangeNotifications();
+        builder.Services.AddSessionSweeper();
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionSweeper.MeterName));
+        // After AddExamStore: hosted services start in registration order, so the schema exists when this runs.
+        builder.Services.AddHostedService<DemoItemBankSeeder>();
         // ServiceDefaults traces the sources named after the application; the exam flows trace under ExamStore's.
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(ExamSessionService.ActivitySource.Name));
         builder.Services.AddOpenApi();
