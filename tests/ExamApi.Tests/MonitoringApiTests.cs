@@ -1,0 +1,57 @@
+using System.Net;
+
+namespace ExamApi.Tests;
+
+/// <summary>Active sessions, Redis statistics and the Redis health probe.</summary>
+[Collection(ExamGraphCollection.Name)]
+public sealed class MonitoringApiTests(ExamGraphFixture fixture)
+{
+    private readonly AdminApi admin = new(new ExamClient(fixture.CreateClient()));
+
+    [Fact]
+    public async Task Redis_health_is_up_without_a_key()
+    {
+        var response = await admin.Client.GetAsync("/health/redis", null);
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.Equal("up", response.Json!["redis"]!.GetValue<string>());
+        Assert.InRange(response.Json["latencyMs"]!.GetValue<double>(), 0, 1000);
+        Assert.InRange(DateTime.Parse(response.Json["timestamp"]!.GetValue<string>()).ToUniversalTime(), DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddMinutes(1));
+    }
+
+    [Fact]
+    public async Task Active_sessions_list_a_started_exam_with_its_hot_state()
+    {
+        var exam = await admin.Client.StartExamAsync(TestItemBank.Subjects[0], maxItems: 5);
+        var response = await admin.GetAsync("/api/adaptive/active?limit=1000");
+        Assert.True(response.Status == HttpStatusCode.OK, response.Body);
+        Assert.True(response.Json!["total"]!.GetValue<long>() >= 1);
+        var session = response.Json["sessions"]!.AsArray().Single(s => s!["sessionId"]!.GetValue<Guid>() == exam.SessionId)!;
+        Assert.True(session["hotState"]!.GetValue<bool>());
+        Assert.Equal(TestItemBank.Subjects[0], session["subject"]!.GetValue<string>());
+        Assert.Equal(0, session["answered"]!.GetValue<int>());
+        Assert.Equal(5, session["maxItems"]!.GetValue<int>());
+        Assert.InRange(session["idleSeconds"]!.GetValue<int>(), 0, 60);
+
+        var first = await admin.GetAsync("/api/adaptive/active?limit=1");
+        Assert.Single(first.Json!["sessions"]!.AsArray());
+        Assert.Equal("limit", (await admin.GetAsync("/api/adaptive/active?limit=0")).Field);
+        Assert.Equal("offset", (await admin.GetAsync("/api/adaptive/active?offset=-1")).Field);
+    }
+
+    [Fact]
+    public async Task Redis_stats_are_consistent_with_what_is_stored()
+    {
+        await admin.Client.StartExamAsync(TestItemBank.Subjects[1], maxItems: 5);
+        var response = await admin.GetAsync("/api/debug/redis/stats");
+        Assert.True(response.Status == HttpStatusCode.OK, response.Body);
+        var stats = response.Json!;
+        var active = stats["activeSessions"]!.GetValue<long>();
+        var cached = stats["cachedQuestions"]!.GetValue<long>();
+        Assert.True(active >= 1);
+        Assert.True(cached >= 1);
+        Assert.InRange(stats["activeLocks"]!.GetValue<long>(), 0, active);
+        Assert.InRange(stats["memoryUsedMb"]!.GetValue<double>(), 0.1, 4096);
+        Assert.True(stats["totalKeys"]!.GetValue<long>() >= cached + 1);
+        if (stats["hitRate"] is { } hitRate) Assert.InRange(hitRate.GetValue<double>(), 0, 1);
+    }
+}
