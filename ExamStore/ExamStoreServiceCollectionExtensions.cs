@@ -18,7 +18,7 @@ public static class ExamStoreServiceCollectionExtensions
 
     /// <summary>
     /// Adds the hot state store, bank cache, question cache, session tokens, exam flows and the startup migration.
-    /// <c>Exam:SessionKey</c> (base64, at least 32 bytes) signs session tokens and must be the same on every replica;
+    /// <c>Exam:SessionKey</c> (a secret of at least 16 characters) signs session tokens and must be the same on every replica;
     /// without it a random key is used, which only suits a single instance (a warning is logged).
     /// </summary>
     public static IServiceCollection AddExamStore(this IServiceCollection services, IConfiguration configuration)
@@ -41,6 +41,8 @@ public static class ExamStoreServiceCollectionExtensions
         return services;
     }
 
+    // Any secret string of 16+ characters (the AppHost passes a generated parameter); hashing it gives the 32-byte
+    // HMAC key whatever its length or alphabet.
     private static SessionTokens CreateTokens(string? configuredKey, ILogger logger)
     {
         if (string.IsNullOrWhiteSpace(configuredKey))
@@ -48,16 +50,8 @@ public static class ExamStoreServiceCollectionExtensions
             logger.LogWarning("Exam:SessionKey is not set: session tokens are signed with a random key and are valid on this instance only");
             return new SessionTokens(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         }
-        byte[] key;
-        try
-        {
-            key = Convert.FromBase64String(configuredKey);
-        }
-        catch (FormatException)
-        {
-            throw new InvalidOperationException("Exam:SessionKey must be base64 (at least 32 bytes once decoded).");
-        }
-        return key.Length >= 32 ? new SessionTokens(key) : throw new InvalidOperationException("Exam:SessionKey must decode to at least 32 bytes.");
+        if (configuredKey.Length < 16) throw new InvalidOperationException("Exam:SessionKey must be at least 16 characters.");
+        return new SessionTokens(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(configuredKey)));
     }
 }
 
