@@ -32,6 +32,7 @@ public static class ExamStoreServiceCollectionExtensions
         services.TryAddSingleton<RedisHealth>();
         services.TryAddSingleton<SessionStateStore>();
         services.TryAddSingleton<QuestionCache>();
+        services.TryAddSingleton(provider => new AttemptWriter(provider.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         services.TryAddSingleton<ItemBankCache>();
         services.TryAddSingleton<DatabaseMigrator>();
         services.TryAddSingleton<IExamFlowObserver, NoExamFlowObserver>();

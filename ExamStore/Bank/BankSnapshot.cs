@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using Engine.Bank;
 using Engine.Models;
 using ExamStore.Data;
+using ExamStore.Sessions;
 
 namespace ExamStore.Bank;
 
@@ -46,6 +48,12 @@ public sealed class BankSnapshot
 
     /// <summary>Bank indices of retired items, excluded from selection.</summary>
     public IReadOnlyList<int> RetiredIndices { get; }
+
+    /// <summary>
+    /// Question views of this snapshot's items read so far (see <see cref="HotState.QuestionCache"/>). They live as long
+    /// as the snapshot, which is replaced whenever the subject's items change, so they are never stale.
+    /// </summary>
+    internal ConcurrentDictionary<long, QuestionView> Questions { get; } = new();
 
     /// <summary>Number of items that can still be served.</summary>
     public int ActiveCount => ItemIds.Count - RetiredIndices.Count;

@@ -1,3 +1,4 @@
+using ExamStore.Bank;
 using ExamStore.Data;
 using ExamStore.Sessions;
 using Microsoft.EntityFrameworkCore;
@@ -7,15 +8,16 @@ using System.Text.Json;
 namespace ExamStore.HotState;
 
 /// <summary>
-/// Question content (text, topic, options; never the answer key) from Redis, filled from Postgres on a miss with a
-/// one-hour TTL. When Redis is unreachable it reads Postgres directly.
+/// Question content (text, topic, options; never the answer key): first from the bank snapshot's own in-process copy
+/// (which goes away with the snapshot when the subject's items change), then from Redis, filled from Postgres on a miss
+/// with a one-hour TTL. When Redis is unreachable it reads Postgres directly.
 /// </summary>
 public sealed class QuestionCache(IConnectionMultiplexer redis, HotStateOptions options, RedisHealth health)
 {
     private long _hits;
     private long _misses;
 
-    /// <summary>Share of lookups answered by Redis since start (NaN before the first).</summary>
+    /// <summary>Share of Redis lookups that hit, since start (NaN before the first).</summary>
     public double HitRate
     {
         get
@@ -26,8 +28,16 @@ public sealed class QuestionCache(IConnectionMultiplexer redis, HotStateOptions 
         }
     }
 
-    /// <summary>The question view of an item.</summary>
-    public async Task<QuestionView> GetAsync(ExamDbContext db, long itemId, CancellationToken cancellationToken)
+    /// <summary>The question view of an item of <paramref name="snapshot"/>.</summary>
+    public async ValueTask<QuestionView> GetAsync(ExamDbContext db, BankSnapshot snapshot, long itemId, CancellationToken cancellationToken)
+    {
+        if (snapshot.Questions.TryGetValue(itemId, out var known)) return known;
+        var view = await ReadAsync(db, itemId, cancellationToken);
+        snapshot.Questions.TryAdd(itemId, view);
+        return view;
+    }
+
+    private async Task<QuestionView> ReadAsync(ExamDbContext db, long itemId, CancellationToken cancellationToken)
     {
         if (health.IsAvailable)
         {

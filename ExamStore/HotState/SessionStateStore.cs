@@ -111,6 +111,14 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
         await Task.WhenAll(set, indexed);
     }
 
+    /// <summary>Writes a state rebuilt without the lock, only where Redis has none; false when it had one.</summary>
+    public async Task<bool> SaveIfAbsentAsync(Guid sessionId, SessionHotState state)
+    {
+        if (!await Database.StringSetAsync(StateKey(sessionId), state.ToBytes(), options.SessionTtl, When.NotExists)) return false;
+        await Database.SortedSetAddAsync(ActivityIndexKey, sessionId.ToString("N"), ToScore(state.LastActivity));
+        return true;
+    }
+
     /// <summary>Releases the lock if this token still holds it.</summary>
     public Task ReleaseAsync(Guid sessionId, string token) =>
         Database.ScriptEvaluateAsync(ReleaseScript, [LockKey(sessionId)], [token]);

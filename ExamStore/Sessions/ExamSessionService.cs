@@ -33,6 +33,7 @@ public sealed class ExamSessionService(
     QuestionCache questions,
     RedisHealth redisHealth,
     SessionTokens tokens,
+    AttemptWriter attempts,
     ExamLimits limits,
     TimeProvider clock,
     IExamFlowObserver observer)
@@ -81,7 +82,7 @@ public sealed class ExamSessionService(
 
         var hot = new SessionHotState(request.Subject, snapshot.Version, settings, seed, now, now, expiresAt, step.State);
         await TryRedis(() => hotState.SaveAsync(sessionId, hot));
-        var item = await Pg(() => questions.GetAsync(db, choice.ItemId, cancellationToken));
+        var item = await Pg(() => questions.GetAsync(db, snapshot, choice.ItemId, cancellationToken).AsTask());
         return new ExamStarted(sessionId, tokens.Issue(sessionId), item, 0, settings.MaxItems, step.State.Theta, Finite(step.State.StandardError), expiresAt);
     }
 
@@ -90,6 +91,16 @@ public sealed class ExamSessionService(
     /// concurrently the same answer is sent; every caller gets the recorded result.
     /// </summary>
     public async Task<AnswerRecorded> AnswerAsync(Guid sessionId, long itemId, int response, CancellationToken cancellationToken)
+    {
+        // A Redis copy that fell behind Postgres (written while Redis was skipped, or by a request whose write was lost)
+        // is dropped by the first try; the second works from the state rebuilt from Postgres.
+        return await TryAnswerAsync(sessionId, itemId, response, cancellationToken)
+            ?? await TryAnswerAsync(sessionId, itemId, response, cancellationToken)
+            ?? throw NotCurrentItem(itemId);
+    }
+
+    // Null when the hot state turned out to be stale and was dropped.
+    private async Task<AnswerRecorded?> TryAnswerAsync(Guid sessionId, long itemId, int response, CancellationToken cancellationToken)
     {
         var (acquired, token) = await LockAsync(sessionId, cancellationToken);
         var released = false;
@@ -100,11 +111,11 @@ public sealed class ExamSessionService(
             {
                 hot = acquired.State ?? await RebuildAsync(sessionId, cancellationToken);
             }
-            if (hot is null) return await RecordedOrConflictAsync(sessionId, itemId, response, cancellationToken);
+            if (hot is null) return await RecordedOrConflictAsync(sessionId, itemId, response, null, cancellationToken);
             var snapshot = await BankAsync(hot.Subject, cancellationToken);
             var index = snapshot.IndexOf(itemId);
             if (hot.Exam.Finished || hot.Exam.CurrentItem is not int current || index != current)
-                return await RecordedOrConflictAsync(sessionId, itemId, response, cancellationToken);
+                return await RecordedOrConflictAsync(sessionId, itemId, response, hot.Exam.Count, cancellationToken);
             if ((uint)response >= (uint)snapshot.OptionCounts[index])
                 throw Invalid("response", $"response must be an option index from 0 to {snapshot.OptionCounts[index] - 1}.");
 
@@ -139,11 +150,14 @@ public sealed class ExamSessionService(
             };
             var proficiency = ExamEngine.TopicProficiency(snapshot, step.State.Items, step.State.Responses);
 
+            bool written;
             using (ActivitySource.StartActivity("exam.persist"))
             {
-                if (!await PersistAnswerAsync(attempt, step.Stop.Stop ? step.Stop.Rule : null, step.State, snapshot, cancellationToken))
-                    return await RecordedOrConflictAsync(sessionId, itemId, response, cancellationToken);
+                written = step.Stop.Stop
+                    ? await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, step.State, snapshot, cancellationToken)
+                    : await Pg(() => attempts.WriteAsync(attempt));
             }
+            if (!written) return await RecordedOrConflictAsync(sessionId, itemId, response, hot.Exam.Count, cancellationToken);
 
             using (ActivitySource.StartActivity("exam.save"))
             {
@@ -153,7 +167,7 @@ public sealed class ExamSessionService(
                     : hotState.SaveAsync(sessionId, hot with { LastActivity = now, ServedAt = now, Exam = step.State }));
                 released = true;
             }
-            var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, next.ItemId, cancellationToken));
+            var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, snapshot, next.ItemId, cancellationToken).AsTask());
             return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), proficiency, step.Stop.Stop, step.Stop.Rule, nextItem);
         }
         finally
@@ -168,7 +182,7 @@ public sealed class ExamSessionService(
         var hot = await LoadAsync(sessionId, cancellationToken);
         if (hot?.Exam.CurrentItem is not int index) return null;
         var snapshot = await BankAsync(hot.Subject, cancellationToken);
-        return await Pg(() => questions.GetAsync(db, snapshot.ItemIds[index], cancellationToken));
+        return await Pg(() => questions.GetAsync(db, snapshot, snapshot.ItemIds[index], cancellationToken).AsTask());
     }
 
     /// <summary>Where the exam stands; null when the session does not exist.</summary>
@@ -196,7 +210,7 @@ public sealed class ExamSessionService(
         var extended = await TryRedis(async () =>
         {
             if (await hotState.ExpireAsync(sessionId, TimeSpan.FromSeconds(seconds))) return true;
-            await hotState.SaveAsync(sessionId, hot);
+            await hotState.SaveIfAbsentAsync(sessionId, hot);
             return await hotState.ExpireAsync(sessionId, TimeSpan.FromSeconds(seconds));
         });
         return extended ? seconds : throw new ExamException(ExamErrorKind.Unavailable, "Cache unavailable", "The session cache is unreachable; try again shortly.");
@@ -275,7 +289,8 @@ public sealed class ExamSessionService(
 
     /// <summary>
     /// Rebuilds an active session's hot state from Postgres by replaying its attempts through the Engine (θ and SE are
-    /// bit-identical to the uninterrupted run), and writes it back to Redis. Null when the session is not active.
+    /// bit-identical to the uninterrupted run). Null when the session is not active. The caller decides how it goes
+    /// back to Redis: under the submission lock, or only where Redis has no newer state.
     /// </summary>
     public async Task<SessionHotState?> RebuildAsync(Guid sessionId, CancellationToken cancellationToken)
     {
@@ -298,17 +313,20 @@ public sealed class ExamSessionService(
             finished);
         var lastActivity = attempts.Count > 0 ? attempts[^1].AnsweredAt : session.StartedAt;
         var hot = new SessionHotState(session.Subject, session.BankVersion, settings, configuration.Seed, lastActivity, lastActivity, session.ExpiresAt, state);
-        var redisAvailable = redisHealth.IsAvailable;
-        await TryRedis(() => hotState.SaveAsync(sessionId, hot));
         activity?.SetTag("exam.answers", attempts.Count);
-        observer.HotStateRebuilt(redisAvailable);
+        observer.HotStateRebuilt(redisHealth.IsAvailable);
         return hot;
     }
 
+    // Reads take no lock: a rebuilt state is written back only where Redis has none, so it never overwrites the state
+    // an answer wrote in the meantime.
     private async Task<SessionHotState?> LoadAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         var hot = redisHealth.IsAvailable ? await TryRedis(() => hotState.LoadAsync(sessionId)) : null;
-        return hot ?? await RebuildAsync(sessionId, cancellationToken);
+        if (hot is not null) return hot;
+        hot = await RebuildAsync(sessionId, cancellationToken);
+        if (hot is not null) await TryRedis(() => hotState.SaveIfAbsentAsync(sessionId, hot));
+        return hot;
     }
 
     // Takes the submission lock; a concurrent holder is waited for (it will have recorded the answer by then, so this
@@ -344,32 +362,30 @@ public sealed class ExamSessionService(
         return (default, string.Empty);
     }
 
-    private async Task<bool> PersistAnswerAsync(AttemptEntity attempt, string? stopReason, ExamState state, BankSnapshot snapshot, CancellationToken cancellationToken)
+    // The answer that ends the exam: its attempt, the session's completion and the student's proficiency commit together,
+    // and only while the session is still active (a concurrent completion or sweep locks the same row).
+    private async Task<bool> PersistFinalAnswerAsync(AttemptEntity attempt, string stopReason, ExamState state, BankSnapshot snapshot, CancellationToken cancellationToken)
     {
         try
         {
-            await Pg(async () =>
+            return await Pg(async () =>
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                var session = await db.ExamSessions.FromSqlInterpolated($"SELECT * FROM exam_sessions WHERE id = {attempt.SessionId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
+                if (session is null || session.Status != SessionStatus.Active) return false;
                 db.Attempts.Add(attempt);
+                session.Status = SessionStatus.Completed;
+                session.StopReason = stopReason;
+                session.Theta = state.Theta;
+                session.Se = Finite(state.StandardError);
+                session.ItemCount = state.Count;
+                session.LastActivityAt = attempt.AnsweredAt;
+                session.CompletedAt = attempt.AnsweredAt;
                 await db.SaveChangesAsync(cancellationToken);
-                if (stopReason is not null)
-                {
-                    var session = await db.ExamSessions.SingleAsync(s => s.Id == attempt.SessionId, cancellationToken);
-                    session.Status = SessionStatus.Completed;
-                    session.StopReason = stopReason;
-                    session.Theta = state.Theta;
-                    session.Se = Finite(state.StandardError);
-                    session.ItemCount = state.Count;
-                    session.LastActivityAt = attempt.AnsweredAt;
-                    session.CompletedAt = attempt.AnsweredAt;
-                    await db.SaveChangesAsync(cancellationToken);
-                    await UpdateProficiencyAsync(session, cancellationToken, snapshot, state);
-                }
+                await UpdateProficiencyAsync(session, cancellationToken, snapshot, state);
                 await transaction.CommitAsync(cancellationToken);
                 return true;
             });
-            return true;
         }
         catch (DbUpdateException error) when (error.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
@@ -420,8 +436,9 @@ public sealed class ExamSessionService(
     }
 
     // A request that does not match the current item: the recorded result when this exact answer was recorded
-    // before (a retry), otherwise a conflict that names the problem.
-    private async Task<AnswerRecorded> RecordedOrConflictAsync(Guid sessionId, long itemId, int response, CancellationToken cancellationToken)
+    // before (a retry), otherwise a conflict that names the problem. When the hot state the request was checked
+    // against (hotCount answers) disagrees with Postgres, that state is dropped and null is returned: try again.
+    private async Task<AnswerRecorded?> RecordedOrConflictAsync(Guid sessionId, long itemId, int response, int? hotCount, CancellationToken cancellationToken)
     {
         var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken))
             ?? throw new ExamException(ExamErrorKind.NotFound, "Session not found", "No such session.", "sessionId");
@@ -429,8 +446,16 @@ public sealed class ExamSessionService(
         if (attempt is null)
         {
             if (session.Status != SessionStatus.Active)
+            {
+                if (hotCount is not null) await TryRedis(() => hotState.RemoveAsync(sessionId));
                 throw new ExamException(ExamErrorKind.Conflict, "Exam over", $"The exam is {session.Status}; no more answers are accepted.", "sessionId");
-            throw new ExamException(ExamErrorKind.Conflict, "Not the current item", $"Item {itemId} is not the item waiting for an answer; GET /api/adaptive/next gives it.", "itemId");
+            }
+            if (hotCount is int count && count != await Pg(() => db.Attempts.CountAsync(a => a.SessionId == sessionId, cancellationToken)))
+            {
+                await TryRedis(() => hotState.RemoveAsync(sessionId));
+                return null;
+            }
+            throw NotCurrentItem(itemId);
         }
         if (attempt.Response != response)
             throw new ExamException(ExamErrorKind.Conflict, "Already answered", $"Item {itemId} was already answered with a different response.", "response");
@@ -441,9 +466,12 @@ public sealed class ExamSessionService(
         var proficiency = ExamEngine.TopicProficiency(snapshot, answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray());
         var next = attempt.NextSelection is null ? null : JsonSerializer.Deserialize<ItemChoice>(attempt.NextSelection, Json);
         var done = next is null;
-        var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, next.ItemId, cancellationToken));
+        var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, snapshot, next.ItemId, cancellationToken).AsTask());
         return new AnswerRecorded(attempt.Seq, attempt.ThetaAfter, attempt.SeAfter, proficiency, done, done ? session.StopReason : null, nextItem);
     }
+
+    private static ExamException NotCurrentItem(long itemId) =>
+        new(ExamErrorKind.Conflict, "Not the current item", $"Item {itemId} is not the item waiting for an answer; GET /api/adaptive/next gives it.", "itemId");
 
     private async Task<BankSnapshot> BankAsync(string subject, CancellationToken cancellationToken) =>
         await Pg(() => banks.GetAsync(subject, cancellationToken))
