@@ -457,6 +457,8 @@ public sealed class ExamSessionService(
             }
             throw NotCurrentItem(itemId);
         }
+        // A hot state that has not seen this recorded answer is behind Postgres: drop it so the next request rebuilds.
+        if (hotCount < attempt.Seq) await TryRedis(() => hotState.RemoveAsync(sessionId));
         if (attempt.Response != response)
             throw new ExamException(ExamErrorKind.Conflict, "Already answered", $"Item {itemId} was already answered with a different response.", "response");
 
