@@ -47,6 +47,9 @@ internal static class MonitoringApi
     /// <summary>Largest page of active sessions.</summary>
     public const int MaxLimit = 1000;
 
+    /// <summary>Deepest page start of the active-session listing (each page merges the index's shards up to it).</summary>
+    public const int MaxOffset = 100_000;
+
     /// <summary>Longest inactivity threshold a manual cleanup accepts (one week).</summary>
     public const double MaxInactivityMinutes = 10_080;
 
@@ -79,21 +82,20 @@ internal static class MonitoringApi
     {
         var start = offset ?? 0;
         var take = limit ?? 100;
-        if (start < 0) return Invalid("offset", "offset must be 0 or more.");
+        if (start is < 0 or > MaxOffset) return Invalid("offset", $"offset must be between 0 and {MaxOffset}.");
         if (take is < 1 or > MaxLimit) return Invalid("limit", $"limit must be between 1 and {MaxLimit}.");
         try
         {
-            var database = services.Redis.GetDatabase();
-            var total = await database.SortedSetLengthAsync(SessionStateStore.ActivityIndexKey);
-            var entries = await database.SortedSetRangeByRankWithScoresAsync(SessionStateStore.ActivityIndexKey, start, start + take - 1, Order.Descending);
+            var total = await services.HotState.ActiveCountAsync();
+            var entries = await services.HotState.RecentSessionsAsync(start, take);
             // The loads are issued together; the multiplexer pipelines them into one batch of round trips.
-            var ids = entries.Select(e => Guid.ParseExact(e.Element.ToString(), "N")).ToArray();
+            var ids = entries.Select(e => e.SessionId).ToArray();
             var states = await Task.WhenAll(ids.Select(services.HotState.LoadAsync));
             var now = services.Clock.GetUtcNow().UtcDateTime;
             var sessions = new ActiveSessionSummary[ids.Length];
             for (var k = 0; k < ids.Length; k++)
             {
-                var lastActivity = DateTimeOffset.FromUnixTimeMilliseconds((long)entries[k].Score).UtcDateTime;
+                var lastActivity = entries[k].LastActivity;
                 var state = states[k];
                 sessions[k] = new ActiveSessionSummary(ids[k], lastActivity, (int)Math.Max(0, (now - lastActivity).TotalSeconds), state is not null,
                     state?.Subject, state?.Exam.Count, state?.Settings.MaxItems, state?.Exam.Theta,
@@ -112,11 +114,11 @@ internal static class MonitoringApi
         try
         {
             var database = services.Redis.GetDatabase();
-            var activeTask = database.SortedSetLengthAsync(SessionStateStore.ActivityIndexKey);
+            var activeTask = services.HotState.ActiveCountAsync();
             var memoryAndSizeTask = database.ScriptEvaluateAsync(MemoryAndSizeScript);
             // Locks and cached questions have no index of their own, so they are counted with SCAN (incremental, never
             // blocking Redis the way KEYS would): fine for a debug endpoint, not for a hot path.
-            var locksTask = CountKeysAsync(database, "exam:{*}:lock");
+            var locksTask = CountKeysAsync(database, "ex:{*}:lock");
             var questionsTask = CountKeysAsync(database, "question:*");
             var memoryAndSize = (RedisResult[])(await memoryAndSizeTask)!;
             var usedMemory = ParseInfoField((string)memoryAndSize[0]!, "used_memory");

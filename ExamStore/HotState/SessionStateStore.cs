@@ -23,13 +23,24 @@ public readonly record struct SessionLock(bool Acquired, string Token, SessionHo
 
 /// <summary>
 /// Active sessions' hot state in Redis: one compact value per session with a sliding TTL, a submission lock, and an
-/// activity index (sorted set by last activity) so listing and cleanup never scan the keyspace. Every key of a
+/// activity index (sorted sets by last activity) so listing and cleanup never scan the keyspace. Every key of a
 /// session carries its id as a hash tag so that a session's keys share a Redis Cluster slot.
 /// </summary>
+/// <remarks>
+/// Memory per session is what bounds how many exams one Redis holds, so the layout is chosen for it: keys are the
+/// id's 22 base64url characters behind a short prefix (up to 28 bytes fit Redis's 32-byte allocation), and the
+/// activity index is split into <see cref="ActivityShards"/> sorted sets so that each stays small enough for Redis's
+/// compact listpack encoding (128 entries by default: up to about 32,000 sessions), where an entry of a 16-byte member
+/// and a score in Unix seconds costs about 25 bytes instead of the ~120 of a skiplist entry.
+/// </remarks>
 public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOptions options)
 {
-    /// <summary>The activity index: member = session id ("N" format), score = last activity in Unix ms.</summary>
-    public const string ActivityIndexKey = "exams:active";
+    /// <summary>Number of sorted sets the activity index is split into (by the last byte of the session id).</summary>
+    public const int ActivityShards = 256;
+
+    /// <summary>The activity index's keys: member = the session id's 16 bytes, score = last activity in Unix seconds.</summary>
+    public static IReadOnlyList<string> ActivityIndexKeys { get; } =
+        Enumerable.Range(0, ActivityShards).Select(shard => $"exams:active:{{{shard:x2}}}").ToArray();
 
     // Lock and read in one round trip. A Lua nil inside a table would end the array, so a missing state is {1}.
     private const string LockAndLoadScript = """
@@ -61,10 +72,20 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     private IDatabase Database => redis.GetDatabase();
 
     /// <summary>The key of a session's state.</summary>
-    public static string StateKey(Guid sessionId) => $"exam:{{{sessionId:N}}}";
+    public static string StateKey(Guid sessionId) => $"ex:{{{KeyId(sessionId)}}}";
 
     /// <summary>The key of a session's submission lock.</summary>
-    public static string LockKey(Guid sessionId) => $"exam:{{{sessionId:N}}}:lock";
+    public static string LockKey(Guid sessionId) => $"ex:{{{KeyId(sessionId)}}}:lock";
+
+    /// <summary>Where a session sits in the activity index: the shard's key and the member.</summary>
+    public static (string Key, RedisValue Member) ActivityEntry(Guid sessionId)
+    {
+        var member = sessionId.ToByteArray();
+        return (ActivityIndexKeys[member[15]], member);
+    }
+
+    /// <summary>The session id of an activity index member.</summary>
+    public static Guid SessionIdOf(RedisValue member) => new((byte[])member!);
 
     /// <summary>The key of a cached question (content and options only, never the answer key).</summary>
     public static string QuestionKey(long itemId) => $"question:{itemId}";
@@ -81,7 +102,7 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
             [StateKey(sessionId), LockKey(sessionId)],
             [token, (long)options.LockTimeout.TotalMilliseconds]))!;
         if ((long)result[0] == 0) return new SessionLock(false, token, null);
-        return new SessionLock(true, token, result.Length > 1 ? SessionHotState.FromBytes((byte[])result[1]!) : null);
+        return new SessionLock(true, token, result.Length > 1 ? Read((byte[])result[1]!) : null);
     }
 
     /// <summary>
@@ -95,7 +116,7 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
             SaveAndUnlockScript,
             [StateKey(sessionId), LockKey(sessionId)],
             [token, state.ToBytes(), (long)options.SessionTtl.TotalMilliseconds]);
-        var indexed = batch.SortedSetAddAsync(ActivityIndexKey, sessionId.ToString("N"), ToScore(state.LastActivity));
+        var indexed = Index(batch, sessionId, state);
         batch.Execute();
         await Task.WhenAll(saved, indexed);
         return (long)saved.Result == 1;
@@ -106,7 +127,7 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     {
         var batch = Database.CreateBatch();
         var set = batch.StringSetAsync(StateKey(sessionId), state.ToBytes(), options.SessionTtl);
-        var indexed = batch.SortedSetAddAsync(ActivityIndexKey, sessionId.ToString("N"), ToScore(state.LastActivity));
+        var indexed = Index(batch, sessionId, state);
         batch.Execute();
         await Task.WhenAll(set, indexed);
     }
@@ -115,7 +136,7 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     public async Task<bool> SaveIfAbsentAsync(Guid sessionId, SessionHotState state)
     {
         if (!await Database.StringSetAsync(StateKey(sessionId), state.ToBytes(), options.SessionTtl, When.NotExists)) return false;
-        await Database.SortedSetAddAsync(ActivityIndexKey, sessionId.ToString("N"), ToScore(state.LastActivity));
+        await Index(Database, sessionId, state);
         return true;
     }
 
@@ -127,7 +148,7 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     public async Task<SessionHotState?> LoadAsync(Guid sessionId)
     {
         var value = await Database.StringGetAsync(StateKey(sessionId));
-        return value.IsNull ? null : SessionHotState.FromBytes((byte[])value!);
+        return value.IsNull ? null : Read((byte[])value!);
     }
 
     /// <summary>Remaining time to live of the state, or null when it does not exist.</summary>
@@ -142,7 +163,8 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
         var batch = Database.CreateBatch();
         var state = batch.KeyDeleteAsync(StateKey(sessionId));
         var lockKey = batch.KeyDeleteAsync(LockKey(sessionId));
-        var index = batch.SortedSetRemoveAsync(ActivityIndexKey, sessionId.ToString("N"));
+        var (indexKey, member) = ActivityEntry(sessionId);
+        var index = batch.SortedSetRemoveAsync(indexKey, member);
         batch.Execute();
         await Task.WhenAll(state, lockKey, index);
     }
@@ -150,12 +172,62 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// <summary>Sessions in the activity index whose last activity is at or before <paramref name="until"/>, oldest first.</summary>
     public async Task<IReadOnlyList<(Guid SessionId, DateTime LastActivity)>> ActiveSessionsAsync(DateTime until, int take = 1000)
     {
-        var entries = await Database.SortedSetRangeByScoreWithScoresAsync(ActivityIndexKey, double.NegativeInfinity, ToScore(until), take: take);
-        return entries.Select(e => (Guid.ParseExact(e.Element.ToString(), "N"), DateTimeOffset.FromUnixTimeMilliseconds((long)e.Score).UtcDateTime)).ToArray();
+        var batch = Database.CreateBatch();
+        var reads = ActivityIndexKeys.Select(key => batch.SortedSetRangeByScoreWithScoresAsync(key, double.NegativeInfinity, ToScore(until), take: take)).ToArray();
+        batch.Execute();
+        return Merge(await Task.WhenAll(reads), Order.Ascending, 0, take);
+    }
+
+    /// <summary>A page of the activity index, most recently active first.</summary>
+    public async Task<IReadOnlyList<(Guid SessionId, DateTime LastActivity)>> RecentSessionsAsync(int offset, int take)
+    {
+        var batch = Database.CreateBatch();
+        var reads = ActivityIndexKeys.Select(key => batch.SortedSetRangeByRankWithScoresAsync(key, 0, offset + take - 1, Order.Descending)).ToArray();
+        batch.Execute();
+        return Merge(await Task.WhenAll(reads), Order.Descending, offset, take);
     }
 
     /// <summary>Number of sessions in the activity index.</summary>
-    public Task<long> ActiveCountAsync() => Database.SortedSetLengthAsync(ActivityIndexKey);
+    public async Task<long> ActiveCountAsync()
+    {
+        var batch = Database.CreateBatch();
+        var counts = ActivityIndexKeys.Select(key => batch.SortedSetLengthAsync(key)).ToArray();
+        batch.Execute();
+        return (await Task.WhenAll(counts)).Sum();
+    }
 
-    private static double ToScore(DateTime time) => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+    private static Task<bool> Index(IDatabaseAsync database, Guid sessionId, SessionHotState state)
+    {
+        var (key, member) = ActivityEntry(sessionId);
+        return database.SortedSetAddAsync(key, member, ToScore(state.LastActivity));
+    }
+
+    private static IReadOnlyList<(Guid SessionId, DateTime LastActivity)> Merge(SortedSetEntry[][] shards, Order order, int skip, int take)
+    {
+        var entries = shards.SelectMany(shard => shard);
+        entries = order == Order.Ascending ? entries.OrderBy(e => e.Score) : entries.OrderByDescending(e => e.Score);
+        return entries.Skip(skip).Take(take).Select(e => (SessionIdOf(e.Element), DateTimeOffset.FromUnixTimeSeconds((long)e.Score).UtcDateTime)).ToArray();
+    }
+
+    // A value this version cannot read (another format, damage) is treated as missing: it is rebuilt from Postgres.
+    private static SessionHotState? Read(byte[] value)
+    {
+        try
+        {
+            return SessionHotState.FromBytes(value);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static string KeyId(Guid sessionId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        sessionId.TryWriteBytes(bytes);
+        return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    private static double ToScore(DateTime time) => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeSeconds();
 }

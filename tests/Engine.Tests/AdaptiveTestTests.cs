@@ -88,6 +88,19 @@ public class AdaptiveTestTests
     }
 
     [Fact]
+    public void ItemIndicesArePackedAtTheWidthTheLargestNeeds()
+    {
+        var random = new Random(5);
+        var items = Enumerable.Range(0, 500).OrderBy(_ => random.Next()).Take(30).ToArray();
+        var state = new ExamState(items, items.Select(i => i % 2).ToArray(), 0.5, 0.3, 250, finished: false);
+        var bytes = state.ToBytes();
+
+        // 18 header, 2 + 1 varints, 1 + 34 for 30 nine-bit indices, 1 + 4 for 30 one-bit responses.
+        Assert.Equal(61, bytes.Length);
+        Assert.Equal(items, ExamState.FromBytes(bytes).Items.ToArray());
+    }
+
+    [Fact]
     public void PolytomousResponsesAndLargeIndicesRoundTrip()
     {
         var state = new ExamState([0, 127, 128, 16_383, 16_384, 2_000_000], [0, 1, 2, 3, 4, 5], -1.25, 0.4, 77, finished: false);

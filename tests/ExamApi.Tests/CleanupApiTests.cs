@@ -34,7 +34,8 @@ public sealed class CleanupApiTests(ExamGraphFixture fixture)
         Assert.Equal("abandoned inactive", await StatusAsync(idleWithoutHotState.SessionId));
         Assert.Equal(answer.Json!["theta"]!.GetValue<double>(), await fixture.ScalarAsync<double>("SELECT theta FROM exam_sessions WHERE id = $1", idle.SessionId));
         Assert.Null(await store.LoadAsync(idle.SessionId));
-        Assert.Null(await fixture.Redis.GetDatabase().SortedSetScoreAsync(SessionStateStore.ActivityIndexKey, idle.SessionId.ToString("N")));
+        var (indexKey, member) = SessionStateStore.ActivityEntry(idle.SessionId);
+        Assert.Null(await fixture.Redis.GetDatabase().SortedSetScoreAsync(indexKey, member));
 
         Assert.Equal("active ", await StatusAsync(active.SessionId));
         Assert.NotNull(await store.LoadAsync(active.SessionId));

@@ -1,0 +1,66 @@
+using Engine.State;
+using ExamStore.HotState;
+
+namespace ExamStore.Tests;
+
+/// <summary>The hot state's compact form: exact round trips, its size, and refusal of anything else.</summary>
+public sealed class SessionHotStateTests
+{
+    private static readonly DateTime Now = new(2026, 11, 22, 15, 30, 12, 345, DateTimeKind.Utc);
+
+    private static SessionHotState ThirtyAnswers(double? seTarget, DateTime? expiresAt, DateTime servedAt)
+    {
+        var random = new Random(3);
+        var items = Enumerable.Range(0, 500).OrderBy(_ => random.Next()).Take(30).ToArray();
+        var responses = items.Select(_ => random.Next(2)).ToArray();
+        var exam = new ExamState(items, responses, -0.123456789012345, 0.2987654321, 417, finished: false);
+        return new SessionHotState("mathematics", 12_345, new ExamSettings(EstimatorKind.Wl, 40, 5, seTarget), -1_234_567, Now, servedAt, expiresAt, exam);
+    }
+
+    [Theory]
+    [InlineData(null, null, 0)]
+    [InlineData(0.3, 3_600_000L, 0)]
+    [InlineData(0.25, -5_000L, -1_500)]
+    public void RoundTripsEveryField(double? seTarget, long? expiresInMs, int servedOffsetMs)
+    {
+        var state = ThirtyAnswers(seTarget, expiresInMs is { } ms ? Now.AddMilliseconds(ms) : null, Now.AddMilliseconds(servedOffsetMs));
+        var back = SessionHotState.FromBytes(state.ToBytes());
+
+        Assert.Equal(state.Subject, back.Subject);
+        Assert.Equal(state.BankVersion, back.BankVersion);
+        Assert.Equal(state.Settings, back.Settings);
+        Assert.Equal(state.Seed, back.Seed);
+        Assert.Equal(state.LastActivity, back.LastActivity);
+        Assert.Equal(state.ServedAt, back.ServedAt);
+        Assert.Equal(state.ExpiresAt, back.ExpiresAt);
+        Assert.Equal(state.Exam.Items.ToArray(), back.Exam.Items.ToArray());
+        Assert.Equal(state.Exam.Responses.ToArray(), back.Exam.Responses.ToArray());
+        Assert.Equal(BitConverter.DoubleToInt64Bits(state.Exam.Theta), BitConverter.DoubleToInt64Bits(back.Exam.Theta));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(state.Exam.StandardError), BitConverter.DoubleToInt64Bits(back.Exam.StandardError));
+        Assert.Equal(state.Exam.CurrentItem, back.Exam.CurrentItem);
+    }
+
+    [Fact]
+    public void ThirtyAnswersFromA500ItemBankTakeUnder96Bytes()
+    {
+        // 96 bytes is the Redis allocation class the value must fit for the per-session memory target.
+        var bytes = ThirtyAnswers(null, null, Now).ToBytes();
+        Assert.True(bytes.Length <= 92, $"the hot state of 30 answers takes {bytes.Length} bytes");
+    }
+
+    [Fact]
+    public void AnythingElseIsAFormatException()
+    {
+        var bytes = ThirtyAnswers(0.3, Now.AddHours(1), Now).ToBytes();
+        for (var length = 0; length < bytes.Length; length++)
+        {
+            Assert.Throws<FormatException>(() => SessionHotState.FromBytes(bytes.AsSpan(0, length)));
+        }
+        var otherFormat = (byte[])bytes.Clone();
+        otherFormat[0] = 1;
+        Assert.Contains("format 1", Assert.Throws<FormatException>(() => SessionHotState.FromBytes(otherFormat)).Message);
+        var badFlags = (byte[])bytes.Clone();
+        badFlags[1] = 0xf0;
+        Assert.Throws<FormatException>(() => SessionHotState.FromBytes(badFlags));
+    }
+}
