@@ -106,10 +106,12 @@ public sealed class DistributedApplication : IAsyncDisposable
         sinceStart.Start();
         Directory.CreateDirectory(Options.DataDirectory);
         await ledger.CleanUpLeftoversAsync();
-        var width = Resources.Max(resource => resource.Name.Length);
-        foreach (var resource in Resources)
+        // Each process's output under its own name: a replicated project's lines appear as examapi-0, examapi-1, ...
+        var instances = Resources.SelectMany(resource => resource.Instances).ToList();
+        var width = instances.Max(instance => instance.Name.Length);
+        foreach (var instance in instances)
         {
-            Output.Attach(resource.Log, resource.Name, width);
+            Output.Attach(instance.Log, instance.Name, width);
         }
 
         orchestrator.StartAll();
@@ -143,10 +145,12 @@ public sealed class DistributedApplication : IAsyncDisposable
         Resources.SingleOrDefault(resource => resource.Name == name)
         ?? throw new ArgumentException($"No resource named '{name}'. Resources: {string.Join(", ", Resources.Select(r => r.Name))}.", nameof(name));
 
-    /// <summary>Waits until the resource is Running and its health check passes; fails fast when it cannot get there.</summary>
+    /// <summary>
+    /// Waits until the resource is Running and its health check passes (a project: every replica); fails fast when it
+    /// cannot get there (it, or one of its replicas, failed to start or exited).
+    /// </summary>
     public Task WaitForResourceHealthyAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        WaitForResourceAsync(name, "healthy", snapshot => snapshot is { State: ResourceState.Running, Health: ResourceHealth.Healthy },
-            failFast: true, timeout, cancellationToken);
+        WaitForResourceAsync(name, "healthy", snapshot => snapshot.IsHealthy, failFast: true, timeout, cancellationToken);
 
     /// <summary>
     /// Waits until <paramref name="condition"/> holds for the resource's snapshot. The timeout's error names the resource,
@@ -168,11 +172,10 @@ public sealed class DistributedApplication : IAsyncDisposable
                 return snapshot;
             }
 
-            if (failFast && snapshot.State is ResourceState.FailedToStart or ResourceState.Exited)
+            if (failFast && snapshot.DownReason is { } down)
             {
                 throw new DistributedApplicationException(
-                    $"Resource '{name}' will not become {description}: it is {snapshot.State}" +
-                    $"{(snapshot.FailureReason is null ? "" : $" ({snapshot.FailureReason})")}.{Environment.NewLine}{Describe(resource)}");
+                    $"Resource '{name}' will not become {description}: it is {down}.{Environment.NewLine}{Describe(resource)}");
             }
 
             var remaining = limit - deadline.Elapsed;
@@ -200,32 +203,60 @@ public sealed class DistributedApplication : IAsyncDisposable
         return resource.ConnectionString!;
     }
 
-    /// <summary>The HTTP base address of a project resource.</summary>
-    public Uri GetEndpoint(string name) =>
-        (GetResource(name) as ProjectResource)?.HttpEndpoint
+    /// <summary>The HTTP base address of a project resource's replica (replica 0 unless <paramref name="replica"/> says otherwise).</summary>
+    public Uri GetEndpoint(string name, int replica = 0) =>
+        GetReplica(name, replica).HttpEndpoint
         ?? throw new InvalidOperationException($"Resource '{name}' is not a started project with an HTTP endpoint.");
 
-    /// <summary>An HttpClient whose BaseAddress is the project's endpoint.</summary>
-    public HttpClient CreateHttpClient(string name) => new() { BaseAddress = GetEndpoint(name), Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>The HTTP base address of every replica of a project resource, in replica order.</summary>
+    public IReadOnlyList<Uri> GetEndpoints(string name) =>
+        Enumerable.Range(0, GetProject(name).Replicas.Count).Select(replica => GetEndpoint(name, replica)).ToArray();
 
-    /// <summary>Stops one resource gracefully (its dependents keep running, as in Aspire).</summary>
-    public Task StopResourceAsync(string name) => orchestrator.StopAsync(GetResource(name));
+    /// <summary>An HttpClient whose BaseAddress is the endpoint of the project's replica (replica 0 by default).</summary>
+    public HttpClient CreateHttpClient(string name, int replica = 0) =>
+        new() { BaseAddress = GetEndpoint(name, replica), Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>Starts a stopped or exited resource again (same port and password); wait for health separately.</summary>
-    public Task StartResourceAsync(string name)
+    /// <summary>
+    /// Stops one resource gracefully, or only one replica of a project with <paramref name="replica"/>; its dependents
+    /// and the other replicas keep running, as in Aspire.
+    /// </summary>
+    public Task StopResourceAsync(string name, int? replica = null) => orchestrator.StopAsync(Target(name, replica));
+
+    /// <summary>
+    /// Starts a stopped or exited resource again (every replica that is not running, or only <paramref name="replica"/>),
+    /// on the same port with the same password; wait for health separately.
+    /// </summary>
+    public Task StartResourceAsync(string name, int? replica = null)
     {
-        orchestrator.Start(GetResource(name));
+        orchestrator.Start(Target(name, replica));
         return Task.CompletedTask;
     }
 
-    /// <summary>Kills one resource's process (SIGKILL), as a crash would; it is then reported as Exited.</summary>
-    public Task KillResourceAsync(string name) => orchestrator.KillAsync(GetResource(name));
+    /// <summary>
+    /// Kills a resource's processes (SIGKILL), or only one replica's with <paramref name="replica"/>, as a crash would;
+    /// they are then reported as Exited and nothing else is stopped.
+    /// </summary>
+    public Task KillResourceAsync(string name, int? replica = null) => orchestrator.KillAsync(Target(name, replica));
+
+    private ProjectResource GetProject(string name) =>
+        GetResource(name) as ProjectResource ?? throw new ArgumentException($"Resource '{name}' is not a project.", nameof(name));
+
+    private ProjectReplica GetReplica(string name, int replica)
+    {
+        var replicas = GetProject(name).Replicas;
+        return replica >= 0 && replica < replicas.Count
+            ? replicas[replica]
+            : throw new ArgumentOutOfRangeException(nameof(replica), replica, $"'{name}' has {replicas.Count} replica(s), numbered from 0.");
+    }
+
+    /// <summary>The whole resource, or one replica of a project.</summary>
+    private Resource Target(string name, int? replica) => replica is { } index ? GetReplica(name, index) : GetResource(name);
 
     private static string Describe(Resource resource)
     {
         var snapshot = resource.Snapshot();
         var waitingOn = resource.WaitsFor.Select(dependency => dependency.Snapshot())
-            .Where(dependency => dependency is not { State: ResourceState.Running, Health: ResourceHealth.Healthy })
+            .Where(dependency => !dependency.IsHealthy)
             .Select(dependency => $"'{dependency.Name}' ({dependency.State}, {dependency.Health})")
             .ToList();
         return $"State {snapshot.State}, health {snapshot.Health}{(snapshot.HealthDescription is null ? "" : $" ({snapshot.HealthDescription})")}" +
@@ -238,8 +269,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         try
         {
             await Task.WhenAll(Resources.Select(resource => WaitForResourceAsync(resource.Name, "settled",
-                snapshot => snapshot is { State: ResourceState.Running, Health: ResourceHealth.Healthy }
-                    or { State: ResourceState.FailedToStart or ResourceState.Exited },
+                snapshot => snapshot.IsHealthy || snapshot.DownReason is not null,
                 timeout: TimeSpan.FromMinutes(10), cancellationToken: cancellationToken)));
         }
         catch (OperationCanceledException)
@@ -251,7 +281,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
 
         var processStart = Process.GetCurrentProcess().StartTime.ToUniversalTime();
-        var allHealthy = Resources.All(resource => resource.Snapshot() is { State: ResourceState.Running, Health: ResourceHealth.Healthy });
+        var allHealthy = Resources.All(resource => resource.Snapshot().IsHealthy);
         Output.WriteBlock(StartupReport.Render(this, builder.Parameters, builder.Configuration));
         Output.WriteHostLine(allHealthy
             ? $"all resources healthy {sinceStart.Elapsed.TotalSeconds:F1} s after start ({(DateTime.UtcNow - processStart).TotalSeconds:F1} s since the AppHost process started). Ctrl+C stops everything."

@@ -98,6 +98,7 @@ internal static class ManifestPublisher
                     environment[$"ConnectionStrings__{resource.Name}"] = $"{{{resource.Name}.connectionString}}";
                     break;
                 case ProjectResource service:
+                    // Deployed, a service's replicas sit behind its one URL, so one entry (locally there is one per replica).
                     environment[$"services__{service.Name}__http__0"] = $"{{{service.Name}.bindings.http.url}}";
                     break;
             }
@@ -119,13 +120,19 @@ internal static class ManifestPublisher
             http["external"] = true; // only the API declares a public HTTP endpoint
         }
 
-        return new JsonObject
+        var manifestEntry = new JsonObject
         {
             ["type"] = "project.v0",
             ["path"] = Path.GetRelativePath(manifestDirectory, project.ProjectPath),
-            ["env"] = environment,
-            ["bindings"] = new JsonObject { ["http"] = http },
         };
+        if (project.Replicas.Count > 1)
+        {
+            manifestEntry["replicas"] = project.Replicas.Count; // as Aspire writes it: only when more than one
+        }
+
+        manifestEntry["env"] = environment;
+        manifestEntry["bindings"] = new JsonObject { ["http"] = http };
+        return manifestEntry;
     }
 
     private static JsonObject Binding(string scheme, string transport, int? targetPort)

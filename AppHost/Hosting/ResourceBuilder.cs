@@ -19,7 +19,7 @@ internal sealed class ResourceBuilder<T>(T resource, DistributedApplicationBuild
     public DistributedApplicationBuilder ApplicationBuilder { get; } = applicationBuilder;
 }
 
-/// <summary>Aspire's fluent resource methods: AddDatabase, WithReference, WaitFor, WithHttpEndpoint, WithEnvironment.</summary>
+/// <summary>Aspire's fluent resource methods: AddDatabase, WithReference, WaitFor, WithHttpEndpoint, WithReplicas, WithEnvironment.</summary>
 public static class ResourceBuilderExtensions
 {
     /// <summary>A database on this PostgreSQL server, created when the server is first healthy.</summary>
@@ -29,7 +29,8 @@ public static class ResourceBuilderExtensions
 
     /// <summary>
     /// Passes <paramref name="source"/> to the project: a connection-string resource as <c>ConnectionStrings__{name}</c>
-    /// plus <c>{NAME}_*</c> properties, a project as <c>services__{name}__http__0</c> and <c>{NAME}_HTTP</c>.
+    /// plus <c>{NAME}_*</c> properties, a project as <c>services__{name}__http__{i}</c> (one per replica) and
+    /// <c>{NAME}_HTTP</c> (replica 0).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithReference(this IResourceBuilder<ProjectResource> builder, IResourceBuilder<Resource> source)
     {
@@ -54,6 +55,17 @@ public static class ResourceBuilderExtensions
     {
         var configured = builder.ApplicationBuilder.Configuration[$"AppHost:HttpPorts:{builder.Resource.Name}"];
         builder.Resource.RequestedHttpPort = configured is { Length: > 0 } ? int.Parse(configured) : port;
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs the project as <paramref name="count"/> processes (default 1), each with its own port, health check and log
+    /// (<c>{name}-0</c>, <c>{name}-1</c>, …) and otherwise the same environment. The project is healthy when every
+    /// replica is, so WaitFor waits for all of them; under <c>dotnet run</c> replica 0 keeps the WithHttpEndpoint port.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithReplicas(this IResourceBuilder<ProjectResource> builder, int count)
+    {
+        builder.Resource.SetReplicaCount(count);
         return builder;
     }
 

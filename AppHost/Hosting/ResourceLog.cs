@@ -5,6 +5,8 @@ public sealed class ResourceLog(int capacity = 500)
 {
     private readonly Queue<string> lines = new();
     private readonly object gate = new();
+    private ResourceLog? forwardTo;
+    private string forwardPrefix = string.Empty;
 
     /// <summary>Called for every line, after it is stored (the console writer in <c>dotnet run</c>).</summary>
     internal Action<string>? Sink { get; set; }
@@ -23,6 +25,14 @@ public sealed class ResourceLog(int capacity = 500)
         }
 
         Sink?.Invoke(line);
+        forwardTo?.Append(forwardPrefix + line);
+    }
+
+    /// <summary>Also appends every later line to <paramref name="target"/>, prefixed (a replica's lines in its project's log).</summary>
+    internal void ForwardTo(ResourceLog target, string prefix)
+    {
+        forwardTo = target;
+        forwardPrefix = prefix;
     }
 
     /// <summary>The last <paramref name="count"/> lines, oldest first.</summary>

@@ -6,12 +6,13 @@ namespace AppHost.Hosting;
 /// Runs each resource through its lifecycle: Waiting (for WaitFor dependencies to be running and healthy) → Starting
 /// → Running (health checked from the host) → Stopping → Exited, or FailedToStart with the reason and the failing
 /// dependency's last log lines. A dependency that stays unhealthy is reported every few seconds, never waited on silently.
+/// What runs is a resource's instances: the resource itself, or each replica of a project, independently.
 /// </summary>
 internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList<Resource> resources)
 {
     private static readonly TimeSpan StillWaitingReportInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StartupHealthCheckInterval = TimeSpan.FromMilliseconds(100);
-    private readonly Dictionary<Resource, ResourceRun> runs = [];
+    private readonly Dictionary<RunnableResource, ResourceRun> runs = [];
     private readonly object gate = new();
 
     public void StartAll()
@@ -22,8 +23,31 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
         }
     }
 
-    /// <summary>Starts a resource that is not running (again, after a stop or a crash).</summary>
+    /// <summary>Starts the instances of a resource (or one replica) that are not running (again, after a stop or a crash).</summary>
     public void Start(Resource resource)
+    {
+        foreach (var instance in resource.Instances)
+        {
+            StartInstance(instance);
+        }
+    }
+
+    /// <summary>Graceful stop (the resource's signal), then SIGKILL after the stop timeout; replicas stop together.</summary>
+    public Task StopAsync(Resource resource) => Task.WhenAll(resource.Instances.Select(StopInstanceAsync));
+
+    /// <summary>Stops every resource, dependents first (reverse declaration order).</summary>
+    public async Task StopAllAsync()
+    {
+        foreach (var resource in resources.Reverse())
+        {
+            await StopAsync(resource);
+        }
+    }
+
+    /// <summary>SIGKILL, as a crash would; the instances are then reported as Exited.</summary>
+    public Task KillAsync(Resource resource) => Task.WhenAll(resource.Instances.Select(KillInstanceAsync));
+
+    private void StartInstance(RunnableResource resource)
     {
         lock (gate)
         {
@@ -40,8 +64,7 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
         }
     }
 
-    /// <summary>Graceful stop (the resource's signal), then SIGKILL after the stop timeout.</summary>
-    public async Task StopAsync(Resource resource)
+    private async Task StopInstanceAsync(RunnableResource resource)
     {
         ResourceRun? run;
         lock (gate)
@@ -65,17 +88,7 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
         await run.Completion;
     }
 
-    /// <summary>Stops every resource, dependents first (reverse declaration order).</summary>
-    public async Task StopAllAsync()
-    {
-        foreach (var resource in resources.Reverse())
-        {
-            await StopAsync(resource);
-        }
-    }
-
-    /// <summary>SIGKILL, as a crash would; the resource is then reported as Exited.</summary>
-    public async Task KillAsync(Resource resource)
+    private async Task KillInstanceAsync(RunnableResource resource)
     {
         ResourceRun? run;
         lock (gate)
@@ -90,7 +103,7 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
         }
     }
 
-    private async Task RunAsync(Resource resource, ResourceRun run)
+    private async Task RunAsync(RunnableResource resource, ResourceRun run)
     {
         var cancellationToken = run.Cancellation.Token;
         resource.SetState(ResourceState.Waiting);
@@ -173,7 +186,7 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
         resource.SetState(ResourceState.Exited);
     }
 
-    private async Task<string?> WaitForDependencyAsync(Resource resource, Resource dependency, CancellationToken cancellationToken)
+    private async Task<string?> WaitForDependencyAsync(RunnableResource resource, Resource dependency, CancellationToken cancellationToken)
     {
         var waitingSince = DateTime.UtcNow;
         var nextReport = waitingSince + StillWaitingReportInterval;
@@ -181,15 +194,14 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
         {
             var changed = dependency.Changed;
             var snapshot = dependency.Snapshot();
-            if (snapshot is { State: ResourceState.Running, Health: ResourceHealth.Healthy })
+            if (snapshot.IsHealthy)
             {
                 return null;
             }
 
-            if (snapshot.State is ResourceState.FailedToStart or ResourceState.Exited)
+            if (snapshot.DownReason is { } down)
             {
-                return $"dependency '{dependency.Name}' is {snapshot.State}" +
-                    (snapshot.FailureReason is null ? string.Empty : $": {snapshot.FailureReason}") +
+                return $"dependency '{dependency.Name}' is {down}" +
                     $"{Environment.NewLine}Last log lines of '{dependency.Name}':{Environment.NewLine}{dependency.Log.FormatTail()}";
             }
 
@@ -208,7 +220,7 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
         return null;
     }
 
-    private async Task MonitorHealthAsync(Resource resource, CancellationToken cancellationToken)
+    private async Task MonitorHealthAsync(RunnableResource resource, CancellationToken cancellationToken)
     {
         var everHealthy = false;
         while (!cancellationToken.IsCancellationRequested)
@@ -235,7 +247,7 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
         }
     }
 
-    private void Fail(Resource resource, string reason)
+    private void Fail(RunnableResource resource, string reason)
     {
         context.Output.WriteHostLine($"'{resource.Name}' failed to start: {reason}");
         resource.SetState(ResourceState.FailedToStart, reason);

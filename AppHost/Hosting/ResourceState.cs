@@ -48,4 +48,22 @@ public sealed record ResourceSnapshot(
     int? ExitCode,
     int? ProcessId,
     string? FailureReason,
-    string? Endpoint);
+    string? Endpoint)
+{
+    /// <summary>A project's replicas, in replica order (one for a project without WithReplicas); empty for other resources.</summary>
+    public IReadOnlyList<ResourceSnapshot> Replicas { get; init; } = [];
+
+    /// <summary>Running with its health check passing (a project: every replica).</summary>
+    public bool IsHealthy => State == ResourceState.Running && Health == ResourceHealth.Healthy;
+
+    /// <summary>
+    /// Why the resource cannot become healthy until it is started again: it, or one of its replicas, failed to start or
+    /// exited (e.g. <c>Exited: 'x' exited unexpectedly with code 137</c>); null while it can.
+    /// </summary>
+    public string? DownReason =>
+        State is ResourceState.FailedToStart or ResourceState.Exited
+            ? $"{State}{(FailureReason is null ? string.Empty : $": {FailureReason}")}"
+            : Replicas.FirstOrDefault(replica => replica.DownReason is not null) is { } down
+                ? $"{State}, but its replica '{down.Name}' is {down.DownReason}"
+                : null;
+}

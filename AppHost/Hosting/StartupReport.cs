@@ -5,23 +5,36 @@ using Microsoft.Extensions.Configuration;
 namespace AppHost.Hosting;
 
 /// <summary>
-/// The table printed once the graph has settled: resources, state, health, endpoints; then how a developer connects
-/// to each server. Secrets stay in their 0600 files: the commands read them into environment variables, never onto
-/// a command line.
+/// The table printed once the graph has settled: resources, state, health, endpoints (a replicated project's replicas
+/// on indented rows of their own); then how a developer connects to each server. Secrets stay in their 0600 files:
+/// the commands read them into environment variables, never onto a command line.
 /// </summary>
 internal static class StartupReport
 {
     public static string Render(DistributedApplication app, IReadOnlyList<ParameterResource> parameters, IConfiguration configuration)
     {
-        var rows = app.Resources.Select(resource => resource.Snapshot()).ToList();
+        var rows = new List<(string Name, ResourceSnapshot Snapshot, string? Endpoint)>();
+        foreach (var snapshot in app.Resources.Select(resource => resource.Snapshot()))
+        {
+            if (snapshot.Replicas.Count > 1)
+            {
+                rows.Add((snapshot.Name, snapshot, $"{snapshot.Replicas.Count} replicas"));
+                rows.AddRange(snapshot.Replicas.Select(replica => ("  " + replica.Name, replica, replica.Endpoint)));
+            }
+            else
+            {
+                rows.Add((snapshot.Name, snapshot, snapshot.Endpoint));
+            }
+        }
+
         var nameWidth = Math.Max(8, rows.Max(row => row.Name.Length));
-        var kindWidth = Math.Max(4, rows.Max(row => row.Kind.Length));
+        var kindWidth = Math.Max(4, rows.Max(row => row.Snapshot.Kind.Length));
         var text = new StringBuilder();
         text.AppendLine();
         text.AppendLine($"{"Resource".PadRight(nameWidth)}  {"Kind".PadRight(kindWidth)}  {"State",-13}  {"Health",-9}  Endpoint");
-        foreach (var row in rows)
+        foreach (var (name, row, endpoint) in rows)
         {
-            text.AppendLine($"{row.Name.PadRight(nameWidth)}  {row.Kind.PadRight(kindWidth)}  {row.State,-13}  {row.Health,-9}  {row.Endpoint}");
+            text.AppendLine($"{name.PadRight(nameWidth)}  {row.Kind.PadRight(kindWidth)}  {row.State,-13}  {row.Health,-9}  {endpoint}");
         }
 
         text.AppendLine();
@@ -39,8 +52,12 @@ internal static class StartupReport
                     text.AppendLine($"  {postgres.Name}: PGPASSWORD={password} psql -h 127.0.0.1 -p {postgres.Port} -U {postgres.UserName} <database>");
                     text.AppendLine($"  {postgres.Name}: data in {postgres.DataDirectory}");
                     break;
-                case ProjectResource { HttpEndpoint: not null } project:
-                    text.AppendLine($"  {project.Name}: {project.Endpoint}/health");
+                case ProjectResource project:
+                    foreach (var replica in project.Replicas.Where(replica => replica.HttpEndpoint is not null))
+                    {
+                        text.AppendLine($"  {replica.Name}: {replica.Endpoint}/health");
+                    }
+
                     break;
             }
         }

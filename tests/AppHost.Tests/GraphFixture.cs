@@ -1,4 +1,5 @@
 using AppHost.Hosting;
+using AppHost.Hosting.Resources;
 
 namespace AppHost.Tests;
 
@@ -6,19 +7,25 @@ namespace AppHost.Tests;
 /// One whole graph (Redis, PostgreSQL, ExamApi, CleanupWorker) per test collection, started from the AppHost's own
 /// Program with random ports and a fresh temporary data folder, and disposed even when tests fail.
 /// </summary>
-public sealed class GraphFixture : IAsyncLifetime
+public class GraphFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
+    private DistributedApplicationBuilder? builder;
     private DistributedApplication? app;
 
     public DistributedApplication App => app ?? throw new InvalidOperationException("The graph has not started.");
 
+    /// <summary>The builder the graph was declared on (its parameters and configuration).</summary>
+    public DistributedApplicationBuilder Builder => builder ?? throw new InvalidOperationException("The graph has not been declared.");
+
+    /// <summary>Configuration given to the AppHost's Program (none: its defaults).</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? Configuration => null;
+
     public async Task InitializeAsync()
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>();
-        builder.CreateResourceBuilder<AppHost.Hosting.Resources.ProjectResource>("examapi")
-            .WithEnvironment("ExamApi__ExposeEnvironment", "true");
+        builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(configuration: Configuration);
+        Configure(builder);
         app = builder.Build();
         await app.StartAsync();
         await WaitForAllHealthyAsync(app);
@@ -39,6 +46,10 @@ public sealed class GraphFixture : IAsyncLifetime
             await app.WaitForResourceHealthyAsync(resource.Name, StartTimeout);
         }
     }
+
+    /// <summary>Adjusts the declared graph before it is built: ExamApi shows the environment it received.</summary>
+    protected virtual void Configure(DistributedApplicationBuilder graph) =>
+        graph.CreateResourceBuilder<ProjectResource>("examapi").WithEnvironment("ExamApi__ExposeEnvironment", "true");
 }
 
 [CollectionDefinition(Name)]

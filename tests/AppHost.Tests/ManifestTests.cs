@@ -38,5 +38,21 @@ public sealed class ManifestTests
         var projectPath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(output)!, api.GetProperty("path").GetString()!));
         Assert.True(File.Exists(projectPath), projectPath);
         Assert.EndsWith("ExamApi.csproj", projectPath);
+        Assert.False(api.TryGetProperty("replicas", out _)); // Aspire writes it only for more than one
+    }
+
+    [Fact]
+    public async Task ManifestCarriesTheReplicaCountFromConfiguration()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
+            configuration: new Dictionary<string, string?> { ["ExamApi:Replicas"] = "2" });
+        await using var app = builder.Build();
+        var output = Path.Combine(app.Options.DataDirectory, "aspire-manifest.json");
+
+        await app.PublishManifestAsync(output);
+
+        var resources = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement.GetProperty("resources");
+        Assert.Equal(2, resources.GetProperty("examapi").GetProperty("replicas").GetInt32());
+        Assert.False(resources.GetProperty("cleanupworker").TryGetProperty("replicas", out _));
     }
 }

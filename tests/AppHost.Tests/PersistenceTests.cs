@@ -6,7 +6,10 @@ using Npgsql;
 
 namespace AppHost.Tests;
 
-/// <summary>Two runs against one PostgreSQL data directory, as two <c>dotnet run</c>s of the AppHost would do.</summary>
+/// <summary>
+/// Two runs against one PostgreSQL data directory, as two <c>dotnet run</c>s of the AppHost would do; the second with
+/// ExamApi at two replicas (<c>ExamApi__Replicas=2</c>), whose processes must not survive disposal either.
+/// </summary>
 public sealed class PersistenceTests : IDisposable
 {
     private readonly string dataDirectory = Directory.CreateTempSubdirectory("apphost-persistence-").FullName;
@@ -41,20 +44,23 @@ public sealed class PersistenceTests : IDisposable
             Assert.NotEmpty(first.StartedProcesses);
         }
 
-        await using var second = await StartAsync();
+        await using var second = await StartAsync(new Dictionary<string, string?> { ["ExamApi:Replicas"] = "2" });
         Assert.Equal(firstPassword, ((PostgresServerResource)second.GetResource("postgres")).Password);
         Assert.Equal(42, await ExecuteAsync(second, "SELECT id FROM survivor"));
         Assert.Contains("database examdb already exists", second.GetResource("examdb").Log.Tail(50));
+        var replicaProcesses = second.GetResource("examapi").Snapshot().Replicas.Select(replica => replica.ProcessId!.Value).ToList();
+        Assert.Equal(2, replicaProcesses.Distinct().Count());
+        Assert.Subset(second.StartedProcesses.Select(process => process.ProcessId).ToHashSet(), replicaProcesses.ToHashSet());
         await second.DisposeAsync();
         Assert.Empty(ProcessCheck.Survivors(second));
     }
 
     public void Dispose() => Directory.Delete(dataDirectory, recursive: true);
 
-    private async Task<DistributedApplication> StartAsync()
+    private async Task<DistributedApplication> StartAsync(IReadOnlyDictionary<string, string?>? configuration = null)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
-            configureOptions: options => options.DataDirectory = dataDirectory);
+            configuration: configuration, configureOptions: options => options.DataDirectory = dataDirectory);
         var app = builder.Build();
         try
         {

@@ -8,6 +8,7 @@ namespace AppHost.Hosting.Resources;
 /// </summary>
 public sealed class ParameterResource(string name, bool secret, Func<string> defaultValue)
 {
+    private readonly object gate = new();
     private string? value;
 
     /// <summary>The parameter's name (e.g. <c>cache-password</c>).</summary>
@@ -22,21 +23,26 @@ public sealed class ParameterResource(string name, bool secret, Func<string> def
     /// <summary>True when the value came from configuration rather than the default supplier.</summary>
     public bool IsConfigured { get; private set; }
 
+    /// <summary>The value; resolved once, under a lock because a project's replicas start (and resolve it) together.</summary>
     internal string Resolve(IConfiguration configuration)
     {
-        if (value is not null)
+        lock (gate)
         {
+            if (value is not null)
+            {
+                return value;
+            }
+
+            var configured = configuration[$"Parameters:{Name}"];
+            IsConfigured = !string.IsNullOrEmpty(configured);
+            var resolved = IsConfigured ? configured! : defaultValue();
+            if (resolved.Contains(','))
+            {
+                throw new InvalidOperationException($"Parameter '{Name}' must not contain a comma (it is used in Redis connection strings).");
+            }
+
+            value = resolved;
             return value;
         }
-
-        var configured = configuration[$"Parameters:{Name}"];
-        IsConfigured = !string.IsNullOrEmpty(configured);
-        value = IsConfigured ? configured! : defaultValue();
-        if (value.Contains(','))
-        {
-            throw new InvalidOperationException($"Parameter '{Name}' must not contain a comma (it is used in Redis connection strings).");
-        }
-
-        return value;
     }
 }

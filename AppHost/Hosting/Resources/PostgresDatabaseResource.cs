@@ -6,7 +6,7 @@ namespace AppHost.Hosting.Resources;
 /// A database on a <see cref="PostgresServerResource"/>: created (<c>CREATE DATABASE</c>, "already exists" ignored) once
 /// the server is healthy; healthy while a connection to it opens. It has no process of its own.
 /// </summary>
-public sealed class PostgresDatabaseResource : Resource, IResourceWithConnectionString
+public sealed class PostgresDatabaseResource : RunnableResource, IResourceWithConnectionString
 {
     internal PostgresDatabaseResource(string name, string databaseName, PostgresServerResource server) : base(name)
     {

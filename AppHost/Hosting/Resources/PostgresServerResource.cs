@@ -10,7 +10,7 @@ namespace AppHost.Hosting.Resources;
 /// free port with its socket in the data folder. As root it runs as Debian's <c>postgres</c> user (PostgreSQL
 /// refuses root). With <c>ConnectionStrings:{name}</c> configured an existing server is used instead.
 /// </summary>
-public sealed class PostgresServerResource : Resource, IResourceWithConnectionString
+public sealed class PostgresServerResource : RunnableResource, IResourceWithConnectionString
 {
     private const string Host = "127.0.0.1";
     private const string SuperUser = "postgres";

@@ -1,17 +1,21 @@
 namespace AppHost.Hosting.Resources;
 
-/// <summary>The environment a project receives, exactly as ASPIRE_CONTRACT.md lists it.</summary>
+/// <summary>
+/// The environment a project's replica receives, exactly as ASPIRE_CONTRACT.md lists it: the same for every replica of
+/// a project except its own URL and instance id.
+/// </summary>
 internal static class ProjectEnvironment
 {
-    public static Dictionary<string, string> Build(ProjectResource project, HostingContext context)
+    public static Dictionary<string, string> Build(ProjectReplica replica, HostingContext context)
     {
+        var project = replica.Project;
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["ASPNETCORE_URLS"] = project.Endpoint!,
+            ["ASPNETCORE_URLS"] = replica.Endpoint!,
             ["ASPNETCORE_ENVIRONMENT"] = context.Options.EnvironmentName,
             ["DOTNET_ENVIRONMENT"] = context.Options.EnvironmentName,
             ["OTEL_SERVICE_NAME"] = project.Name,
-            ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={project.Name}-{Guid.NewGuid().ToString("N")[..8]}",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={replica.Name}-{Guid.NewGuid().ToString("N")[..8]}",
             ["LOGGING__CONSOLE__FORMATTERNAME"] = "simple",
             ["DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION"] = "true",
         };
@@ -46,8 +50,14 @@ internal static class ProjectEnvironment
 
                     break;
                 case ProjectResource service:
-                    environment[$"services__{service.Name}__http__0"] = service.Endpoint!;
-                    environment[$"{service.Name.ToUpperInvariant().Replace('-', '_')}_HTTP"] = service.Endpoint!;
+                    // One entry per replica, as service discovery lists a service's endpoints; the single-URL variable
+                    // can name only one, replica 0.
+                    foreach (var serviceReplica in service.Replicas)
+                    {
+                        environment[$"services__{service.Name}__http__{serviceReplica.Index}"] = serviceReplica.ResolveEndpoint(context);
+                    }
+
+                    environment[$"{service.Name.ToUpperInvariant().Replace('-', '_')}_HTTP"] = service.Replicas[0].ResolveEndpoint(context);
                     break;
             }
         }

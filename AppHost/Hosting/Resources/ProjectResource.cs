@@ -4,14 +4,28 @@ namespace AppHost.Hosting.Resources;
 
 /// <summary>
 /// A .NET service of this repository, started from its existing build output (<c>dotnet bin/{Configuration}/net10.0/X.dll</c>;
-/// built once if that is missing) with Aspire's environment contract; healthy when <c>GET /health</c> answers 200.
+/// built once if that is missing) with Aspire's environment contract. It runs as one or more
+/// <see cref="ProjectReplica"/>s (Aspire's <c>WithReplicas</c>); its state summarises theirs: Running while any replica
+/// runs, Healthy only when every replica is.
 /// </summary>
 public sealed class ProjectResource : Resource
 {
-    private static readonly HttpClient HealthClient = new() { Timeout = Timeout.InfiniteTimeSpan };
-    private int port;
+    // A replica's state in the summary: the first of these that any replica is in, so one running replica keeps the
+    // project Running and an exited replica shows only once none is left starting or running.
+    private static readonly ResourceState[] SummaryPrecedence =
+    [
+        ResourceState.Running, ResourceState.Starting, ResourceState.Waiting, ResourceState.Stopping,
+        ResourceState.FailedToStart, ResourceState.Exited, ResourceState.NotStarted,
+    ];
 
-    internal ProjectResource(string name, string projectPath) : base(name) => ProjectPath = projectPath;
+    private readonly SemaphoreSlim buildGate = new(1, 1);
+    private ProjectReplica[] replicas;
+
+    internal ProjectResource(string name, string projectPath) : base(name)
+    {
+        ProjectPath = projectPath;
+        replicas = CreateReplicas(1);
+    }
 
     /// <inheritdoc/>
     public override string Kind => "Project";
@@ -19,7 +33,13 @@ public sealed class ProjectResource : Resource
     /// <summary>Absolute path of the .csproj.</summary>
     public string ProjectPath { get; }
 
-    /// <summary>The HTTP port requested with WithHttpEndpoint (ignored under the test host); null for a free one.</summary>
+    /// <summary>
+    /// The running copies of the project, in replica order: one named like the project unless <c>WithReplicas(n)</c>
+    /// asked for more, then <c>{name}-0</c> … <c>{name}-{n-1}</c>.
+    /// </summary>
+    public IReadOnlyList<ProjectReplica> Replicas => replicas;
+
+    /// <summary>The HTTP port requested with WithHttpEndpoint (replica 0's; ignored under the test host); null for a free one.</summary>
     internal int? RequestedHttpPort { get; set; }
 
     /// <summary>Connection-string resources and projects this one references.</summary>
@@ -31,75 +51,99 @@ public sealed class ProjectResource : Resource
     /// <summary>Variables whose values are parameters, resolved when the project starts.</summary>
     internal Dictionary<string, ParameterResource> ParameterEnvironment { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The service's base URL once prepared (<c>http://localhost:PORT</c>).</summary>
-    public Uri? HttpEndpoint => port == 0 ? null : new Uri($"http://localhost:{port}");
+    /// <summary>Replica 0's base URL once prepared (<c>http://localhost:PORT</c>).</summary>
+    public Uri? HttpEndpoint => replicas[0].HttpEndpoint;
+
+    /// <summary>The base URL of every replica prepared so far, in replica order.</summary>
+    public IReadOnlyList<Uri> HttpEndpoints => replicas.Select(replica => replica.HttpEndpoint).OfType<Uri>().ToArray();
 
     /// <inheritdoc/>
-    public override string? Endpoint => HttpEndpoint?.ToString().TrimEnd('/');
+    public override string? Endpoint =>
+        HttpEndpoints is { Count: > 0 } endpoints ? string.Join(", ", endpoints.Select(endpoint => endpoint.ToString().TrimEnd('/'))) : null;
 
-    /// <summary>The environment given to the process at its last start (what the contract says it gets).</summary>
-    public IReadOnlyDictionary<string, string> LastEnvironment { get; private set; } = new Dictionary<string, string>();
+    internal override IReadOnlyList<RunnableResource> Instances => replicas;
 
-    internal override Task PrepareAsync(HostingContext context, CancellationToken cancellationToken)
+    internal override int? ProcessId => replicas.Length == 1 ? replicas[0].ProcessId : null;
+
+    internal void SetReplicaCount(int count)
     {
-        if (port == 0)
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (State != ResourceState.NotStarted)
         {
-            port = context.Options.IsTesting ? LocalPorts.NextFree() : RequestedHttpPort ?? LocalPorts.NextFree();
+            throw new InvalidOperationException($"'{Name}' has started; set its replicas before the application starts.");
         }
 
-        return Task.CompletedTask;
+        replicas = CreateReplicas(count);
     }
 
-    internal override async Task<ManagedProcess?> LaunchAsync(HostingContext context, CancellationToken cancellationToken)
-    {
-        var assembly = await LocateBuildOutputAsync(context, cancellationToken);
-        await LocalPorts.WaitUntilFreeAsync(port, TimeSpan.FromSeconds(10), cancellationToken);
-        var command = new ProcessCommand("dotnet", [assembly]) { WorkingDirectory = Path.GetDirectoryName(ProjectPath) };
-        foreach (var (key, value) in ProjectEnvironment.Build(this, context))
+    /// <summary>Recomputes the project's state from its replicas' (called whenever one of them changes).</summary>
+    internal void Summarize() =>
+        Mutate(() =>
         {
-            command.Environment[key] = value;
-        }
-
-        LastEnvironment = new Dictionary<string, string>(command.Environment);
-        return ManagedProcess.Start(command, Log);
-    }
-
-    internal override async Task<HealthCheckOutcome> CheckHealthAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await HealthClient.GetAsync(new Uri(HttpEndpoint!, "/health"), cancellationToken);
-            if (response.IsSuccessStatusCode)
+            // Under the project's lock, so the last summary applied is computed from the latest replica states.
+            var parts = replicas.Select(replica => replica.Snapshot()).ToArray();
+            var state = SummaryPrecedence.First(candidate => parts.Any(part => part.State == candidate));
+            var (health, description) = parts.Length == 1 ? (parts[0].Health, parts[0].HealthDescription) : SummarizeHealth(state, parts);
+            var exitCode = parts.Select(part => part.ExitCode).FirstOrDefault(code => code is not null);
+            var reasons = parts.Select(part => part.FailureReason).OfType<string>().ToArray();
+            var failureReason = reasons.Length == 0 ? null : string.Join("; ", reasons);
+            if (State == state && Health == health && HealthDescription == description && ExitCode == exitCode && FailureReason == failureReason)
             {
-                return HealthCheckOutcome.Healthy();
+                return false;
             }
 
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            return HealthCheckOutcome.Unhealthy($"/health answered {(int)response.StatusCode}: {body[..Math.Min(body.Length, 300)]}");
-        }
-        catch (HttpRequestException ex)
-        {
-            return HealthCheckOutcome.Unhealthy(ex.Message);
-        }
-    }
+            (State, Health, HealthDescription, ExitCode, FailureReason) = (state, health, description, exitCode, failureReason);
+            return true;
+        });
 
     /// <summary>
     /// The dll of the AppHost's own build configuration. Building it here is the fallback for a project that was never
-    /// built; normally the AppHost's build (which references the projects) has produced it already.
+    /// built; normally the AppHost's build (which references the projects) has produced it already. Replicas start
+    /// together, so the check and the build happen under a lock: one build, not one per replica.
     /// </summary>
-    private async Task<string> LocateBuildOutputAsync(HostingContext context, CancellationToken cancellationToken)
+    internal async Task<string> LocateBuildOutputAsync(HostingContext context, CancellationToken cancellationToken)
     {
         var projectDirectory = Path.GetDirectoryName(ProjectPath)!;
         var assemblyName = Path.GetFileNameWithoutExtension(ProjectPath);
         var configuration = context.Options.BuildConfiguration;
         var assembly = Path.Combine(projectDirectory, "bin", configuration, "net10.0", assemblyName + ".dll");
-        if (!File.Exists(assembly))
+        await buildGate.WaitAsync(cancellationToken);
+        try
         {
-            context.Output.WriteHostLine($"{Name}: {assembly} not found; building {ProjectPath} ({configuration}) once");
-            await new ProcessCommand("dotnet", ["build", ProjectPath, "-c", configuration, "--nologo", "-v", "q"])
-                .RunToCompletionAsync(Log, cancellationToken);
+            if (!File.Exists(assembly))
+            {
+                context.Output.WriteHostLine($"{Name}: {assembly} not found; building {ProjectPath} ({configuration}) once");
+                await new ProcessCommand("dotnet", ["build", ProjectPath, "-c", configuration, "--nologo", "-v", "q"])
+                    .RunToCompletionAsync(Log, cancellationToken);
+            }
+        }
+        finally
+        {
+            buildGate.Release();
         }
 
         return assembly;
     }
+
+    private protected override IReadOnlyList<ResourceSnapshot> ReplicaSnapshots() => replicas.Select(replica => replica.Snapshot()).ToArray();
+
+    /// <summary>Healthy when every replica is; Unknown while the others are still starting; otherwise Unhealthy, naming the replicas that are not.</summary>
+    private static (ResourceHealth Health, string? Description) SummarizeHealth(ResourceState state, ResourceSnapshot[] parts)
+    {
+        var notHealthy = parts.Where(part => !part.IsHealthy).ToArray();
+        if (state != ResourceState.Running || notHealthy.Length == 0)
+        {
+            return (state == ResourceState.Running ? ResourceHealth.Healthy : ResourceHealth.Unknown, null);
+        }
+
+        var stillStarting = notHealthy.All(part => part.State is ResourceState.Waiting or ResourceState.Starting
+            || part is { State: ResourceState.Running, Health: ResourceHealth.Unknown });
+        var description = $"{parts.Length - notHealthy.Length} of {parts.Length} replicas healthy; " + string.Join("; ", notHealthy.Select(part =>
+            $"{part.Name}: {(part.State == ResourceState.Running ? part.Health.ToString() : part.State.ToString())}" +
+            ((part.HealthDescription ?? part.FailureReason) is { } detail ? $" ({detail})" : string.Empty)));
+        return (stillStarting ? ResourceHealth.Unknown : ResourceHealth.Unhealthy, description);
+    }
+
+    private ProjectReplica[] CreateReplicas(int count) =>
+        Enumerable.Range(0, count).Select(index => new ProjectReplica(this, index, count == 1 ? Name : $"{Name}-{index}")).ToArray();
 }

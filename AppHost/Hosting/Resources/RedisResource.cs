@@ -8,7 +8,7 @@ namespace AppHost.Hosting.Resources;
 /// persistence; Garnet (pinned local dotnet tool) when redis-server is not installed; or an existing server when
 /// <c>ConnectionStrings:{name}</c> is configured (then nothing is started).
 /// </summary>
-public sealed class RedisResource : Resource, IResourceWithConnectionString
+public sealed class RedisResource : RunnableResource, IResourceWithConnectionString
 {
     private const string Host = "127.0.0.1";
     private string? externalHost;

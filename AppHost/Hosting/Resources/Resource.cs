@@ -1,10 +1,9 @@
-using AppHost.Hosting.Processes;
-
 namespace AppHost.Hosting.Resources;
 
 /// <summary>
 /// A node of the application graph: a server, a database on a server, or a project. Kinds differ only in how they
-/// are prepared, launched and health-checked; the lifecycle around that lives in <see cref="ResourceOrchestrator"/>.
+/// are prepared, launched and health-checked (<see cref="RunnableResource"/>); the lifecycle around that lives in
+/// <see cref="ResourceOrchestrator"/>. A project runs as replicas and its state summarises theirs.
 /// </summary>
 public abstract class Resource(string name)
 {
@@ -18,19 +17,19 @@ public abstract class Resource(string name)
     public abstract string Kind { get; }
 
     /// <summary>Current lifecycle state.</summary>
-    public ResourceState State { get; private set; }
+    public ResourceState State { get; private protected set; }
 
     /// <summary>Result of the latest health check while running.</summary>
-    public ResourceHealth Health { get; private set; }
+    public ResourceHealth Health { get; private protected set; }
 
     /// <summary>Why the latest health check failed (or what it measured).</summary>
-    public string? HealthDescription { get; private set; }
+    public string? HealthDescription { get; private protected set; }
 
     /// <summary>Exit code of the last process run, once exited.</summary>
-    public int? ExitCode { get; private set; }
+    public int? ExitCode { get; private protected set; }
 
     /// <summary>Why the resource failed to start, or exited when nobody asked it to.</summary>
-    public string? FailureReason { get; private set; }
+    public string? FailureReason { get; private protected set; }
 
     /// <summary>Recent output of the resource.</summary>
     public ResourceLog Log { get; } = new();
@@ -39,9 +38,13 @@ public abstract class Resource(string name)
     public virtual string? Endpoint => null;
 
     /// <summary>Resources that must be running and healthy before this one starts.</summary>
-    internal List<Resource> WaitsFor { get; } = [];
+    internal virtual List<Resource> WaitsFor { get; } = [];
 
-    internal ManagedProcess? Process { get; set; }
+    /// <summary>What the orchestrator runs for this resource: the resource itself, or a project's replicas.</summary>
+    internal abstract IReadOnlyList<RunnableResource> Instances { get; }
+
+    /// <summary>The process shown in snapshots, if there is exactly one.</summary>
+    internal abstract int? ProcessId { get; }
 
     internal Task Changed
     {
@@ -59,59 +62,23 @@ public abstract class Resource(string name)
     {
         lock (gate)
         {
-            return new ResourceSnapshot(Name, Kind, State, Health, HealthDescription, ExitCode, Process?.Id, FailureReason, Endpoint);
+            return new ResourceSnapshot(Name, Kind, State, Health, HealthDescription, ExitCode, ProcessId, FailureReason, Endpoint)
+            {
+                Replicas = ReplicaSnapshots(),
+            };
         }
     }
 
-    internal void SetState(ResourceState state, string? failureReason = null, int? exitCode = null)
+    /// <summary>Snapshots of the replicas, for a resource that has them.</summary>
+    private protected virtual IReadOnlyList<ResourceSnapshot> ReplicaSnapshots() => [];
+
+    /// <summary>Called after every change, outside the lock (a replica tells its project to summarise again).</summary>
+    private protected virtual void OnChanged()
     {
-        Mutate(() =>
-        {
-            State = state;
-            if (state is ResourceState.Waiting or ResourceState.Starting)
-            {
-                FailureReason = null;
-                ExitCode = null;
-            }
-
-            if (state != ResourceState.Running)
-            {
-                Health = ResourceHealth.Unknown;
-                HealthDescription = null;
-            }
-
-            FailureReason = failureReason ?? FailureReason;
-            ExitCode = exitCode ?? ExitCode;
-            return true;
-        });
     }
 
-    internal void SetHealth(ResourceHealth health, string? description) =>
-        Mutate(() =>
-        {
-            if (State != ResourceState.Running || (Health == health && HealthDescription == description))
-            {
-                return false;
-            }
-
-            Health = health;
-            HealthDescription = description;
-            return true;
-        });
-
-    /// <summary>Work done on every start before launching (writing config files, initdb, creating directories).</summary>
-    internal virtual Task PrepareAsync(HostingContext context, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Starts the resource's process, or does the one-off work of a resource without one (returns null).</summary>
-    internal abstract Task<ManagedProcess?> LaunchAsync(HostingContext context, CancellationToken cancellationToken);
-
-    /// <summary>The host-side health check; called repeatedly while running.</summary>
-    internal abstract Task<HealthCheckOutcome> CheckHealthAsync(CancellationToken cancellationToken);
-
-    /// <summary>The signal that asks the process to shut down gracefully.</summary>
-    internal virtual int GracefulStopSignal => UnixSignals.SIGTERM;
-
-    private void Mutate(Func<bool> mutate)
+    /// <summary>Applies <paramref name="mutate"/> under the lock; if it reports a change, wakes everyone waiting on <see cref="Changed"/>.</summary>
+    private protected void Mutate(Func<bool> mutate)
     {
         TaskCompletionSource previous;
         lock (gate)
@@ -126,6 +93,7 @@ public abstract class Resource(string name)
         }
 
         previous.SetResult();
+        OnChanged();
     }
 }
 
