@@ -47,6 +47,9 @@ public sealed class HotStateFailureTests(FaultGraphFixture fixture)
             Assert.Equal(HttpStatusCode.OK, status.Status);
             Assert.Equal(5, status.Json!["answered"]!.GetValue<int>());
             Assert.Null(status.Json["ttlSeconds"]);
+            var redisHealth = await client.GetAsync("/health/redis", null);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, redisHealth.Status);
+            Assert.Equal("down", redisHealth.Json!["redis"]!.GetValue<string>());
             var another = await client.StartExamAsync("test-physics");
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/adaptive/{another.SessionId}", another.Token)).Status);
         }

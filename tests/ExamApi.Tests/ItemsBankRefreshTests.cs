@@ -74,4 +74,31 @@ public sealed class ItemsBankRefreshTests(ExamGraphFixture fixture)
         var tooLong = await admin.Client.StartAsync(new { studentId = "s2", subject, maxItems = 5 });
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.Status);
     }
+
+    [Fact]
+    public async Task A_change_written_by_another_instance_reaches_this_api_through_the_notification()
+    {
+        var subject = AdminApi.NewSubject("elsewhere");
+        var items = await admin.ImportAsync(Enumerable.Range(0, 10).Select(n => AdminApi.Item(subject, n: n, b: (n - 5) / 2.0)));
+        var warmUp = await admin.Client.StartExamAsync(subject, maxItems: 5);
+        Assert.NotEqual(Guid.Empty, warmUp.SessionId);
+
+        // Another instance's import: the rows and the version move in Postgres, and only the notification tells this API.
+        var retired = items.Take(6).Select(i => i!["id"]!.GetValue<long>()).ToArray();
+        await fixture.ScalarAsync<int>("WITH r AS (UPDATE items SET status = 'retired' WHERE id = ANY($1) RETURNING 1) SELECT count(*)::int FROM r", retired);
+        await fixture.ScalarAsync<long>("UPDATE item_bank_versions SET version = version + 1 WHERE subject = $1 RETURNING version", subject);
+        await fixture.Redis.GetSubscriber().PublishAsync(ItemChangeNotifications.Channel, subject);
+
+        // Well inside the bank cache's 10 s version recheck, so only the notification can have refreshed it.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        ApiResponse tooLong;
+        while (true)
+        {
+            tooLong = await admin.Client.StartAsync(new { studentId = "s3", subject, maxItems = 5 });
+            if (tooLong.Status == HttpStatusCode.BadRequest || clock.Elapsed > TimeSpan.FromSeconds(4)) break;
+            await Task.Delay(100);
+        }
+        Assert.True(tooLong.Status == HttpStatusCode.BadRequest, $"the API still serves the old bank: {(int)tooLong.Status} {tooLong.Body}");
+        Assert.Equal("maxItems", tooLong.Field);
+    }
 }
