@@ -10,6 +10,9 @@ public sealed class ExamState
 {
     private const byte FormatVersion = 2;
     private const int FixedHeader = 2 + 8 + 8;
+    private const byte FinishedFlag = 1;
+    private const byte CurrentItemFlag = 2;
+    private const byte NoEstimateFlag = 4;
     private readonly int[] _items;
     private readonly int[] _responses;
 
@@ -46,6 +49,9 @@ public sealed class ExamState
     /// <summary>Its standard error.</summary>
     public double StandardError { get; }
 
+    /// <summary>False for a state read from bytes written without the estimate (θ and SE are NaN until replayed).</summary>
+    public bool HasEstimate => !double.IsNaN(Theta);
+
     /// <summary>The item served and waiting for an answer, if any.</summary>
     public int? CurrentItem { get; }
 
@@ -57,22 +63,30 @@ public sealed class ExamState
         new([.. _items, item], [.. _responses, response], theta, standardError, nextItem, finished);
 
     /// <summary>
-    /// Compact binary form: version, flags, θ and SE as IEEE doubles, varint current item and count, then the item
-    /// indices bit-packed at the width the largest one needs, then the responses likewise. Thirty answers from a
-    /// 500-item bank take 60 bytes.
+    /// Compact binary form: version, flags, θ and SE as IEEE doubles (unless <paramref name="includeEstimate"/> is
+    /// false), varint current item and count, then the item indices bit-packed at the width the largest one needs, then
+    /// the responses likewise. Thirty answers from a 500-item bank take 61 bytes, 45 without the estimate.
     /// </summary>
-    public byte[] ToBytes()
+    /// <param name="includeEstimate">
+    /// False leaves θ and SE out: they are a function of the answers, and <see cref="AdaptiveTest.Replay"/> computes them
+    /// again bit for bit. A state read back from such bytes has <see cref="HasEstimate"/> false until replayed.
+    /// </param>
+    public byte[] ToBytes(bool includeEstimate = true)
     {
         var itemBits = BitWidth(_items.DefaultIfEmpty(0).Max());
         var responseBits = BitWidth(_responses.DefaultIfEmpty(0).Max());
-        var size = FixedHeader + VarintLength(CurrentItem ?? 0) + VarintLength(_items.Length)
+        var header = includeEstimate ? FixedHeader : 2;
+        var size = header + VarintLength(CurrentItem ?? 0) + VarintLength(_items.Length)
             + 1 + PackedLength(_items.Length, itemBits) + 1 + PackedLength(_responses.Length, responseBits);
         var buffer = new byte[size];
         buffer[0] = FormatVersion;
-        buffer[1] = (byte)((Finished ? 1 : 0) | (CurrentItem.HasValue ? 2 : 0));
-        BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(2), Theta);
-        BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(10), StandardError);
-        var position = FixedHeader;
+        buffer[1] = (byte)((Finished ? FinishedFlag : 0) | (CurrentItem.HasValue ? CurrentItemFlag : 0) | (includeEstimate ? 0 : NoEstimateFlag));
+        if (includeEstimate)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(2), Theta);
+            BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(10), StandardError);
+        }
+        var position = header;
         WriteVarint(buffer, ref position, CurrentItem ?? 0);
         WriteVarint(buffer, ref position, _items.Length);
         Pack(buffer, ref position, _items, itemBits);
@@ -83,21 +97,28 @@ public sealed class ExamState
     /// <summary>Reads the form <see cref="ToBytes"/> writes; anything else throws <see cref="FormatException"/>.</summary>
     public static ExamState FromBytes(ReadOnlySpan<byte> data)
     {
-        if (data.Length < FixedHeader) throw new FormatException($"Exam state is {data.Length} bytes; at least {FixedHeader} are needed.");
+        if (data.Length < 2) throw new FormatException($"Exam state is {data.Length} bytes; at least 2 are needed.");
         if (data[0] != FormatVersion) throw new FormatException($"Exam state format version {data[0]} is not supported (expected {FormatVersion}).");
         var flags = data[1];
-        if ((flags & ~3) != 0) throw new FormatException($"Exam state flags 0x{flags:x2} are not valid.");
-        var theta = BinaryPrimitives.ReadDoubleLittleEndian(data[2..]);
-        var standardError = BinaryPrimitives.ReadDoubleLittleEndian(data[10..]);
-        var position = FixedHeader;
+        if ((flags & ~(FinishedFlag | CurrentItemFlag | NoEstimateFlag)) != 0) throw new FormatException($"Exam state flags 0x{flags:x2} are not valid.");
+        var theta = double.NaN;
+        var standardError = double.NaN;
+        var position = 2;
+        if ((flags & NoEstimateFlag) == 0)
+        {
+            if (data.Length < FixedHeader) throw new FormatException($"Exam state is {data.Length} bytes; at least {FixedHeader} are needed.");
+            theta = BinaryPrimitives.ReadDoubleLittleEndian(data[2..]);
+            standardError = BinaryPrimitives.ReadDoubleLittleEndian(data[10..]);
+            position = FixedHeader;
+        }
         var current = ReadVarint(data, ref position);
         var count = ReadVarint(data, ref position);
         if (count > data.Length * 8) throw new FormatException($"Exam state claims {count} answers in {data.Length} bytes.");
         var items = Unpack(data, ref position, count, maxBits: 31, "item");
         var responses = Unpack(data, ref position, count, maxBits: 8, "response");
         if (position != data.Length) throw new FormatException($"Exam state has {data.Length - position} bytes too many.");
-        var finished = (flags & 1) != 0;
-        int? currentItem = (flags & 2) != 0 ? current : null;
+        var finished = (flags & FinishedFlag) != 0;
+        int? currentItem = (flags & CurrentItemFlag) != 0 ? current : null;
         try
         {
             return new ExamState(items, responses, theta, standardError, currentItem, finished);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ExamApi.Extensions;
+using ExamStore.Bank;
 using ExamStore.HotState;
 using ExamStore.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -91,6 +92,11 @@ internal static class MonitoringApi
             // The loads are issued together; the multiplexer pipelines them into one batch of round trips.
             var ids = entries.Select(e => e.SessionId).ToArray();
             var states = await Task.WhenAll(ids.Select(services.HotState.LoadAsync));
+            for (var k = 0; k < states.Length; k++)
+            {
+                // Redis keeps no θ/SE; they are replayed from the answers with the subject's bank.
+                if (states[k] is { } state && await services.Banks.GetAsync(state.Subject) is { } snapshot) states[k] = ExamEngine.WithEstimate(snapshot, state);
+            }
             var now = services.Clock.GetUtcNow().UtcDateTime;
             var sessions = new ActiveSessionSummary[ids.Length];
             for (var k = 0; k < ids.Length; k++)
@@ -98,7 +104,7 @@ internal static class MonitoringApi
                 var lastActivity = entries[k].LastActivity;
                 var state = states[k];
                 sessions[k] = new ActiveSessionSummary(ids[k], lastActivity, (int)Math.Max(0, (now - lastActivity).TotalSeconds), state is not null,
-                    state?.Subject, state?.Exam.Count, state?.Settings.MaxItems, state?.Exam.Theta,
+                    state?.Subject, state?.Exam.Count, state?.Settings.MaxItems, state is { Exam.HasEstimate: true } ? state.Exam.Theta : null,
                     state is not null && double.IsFinite(state.Exam.StandardError) ? state.Exam.StandardError : null, state?.ExpiresAt);
             }
             return TypedResults.Ok(new ActiveSessionPage(total, start, take, sessions));
@@ -213,4 +219,4 @@ internal static class MonitoringApi
 }
 
 /// <summary>What the monitoring endpoints need.</summary>
-internal sealed record MonitoringServices(IConnectionMultiplexer Redis, SessionStateStore HotState, QuestionCache Questions, TimeProvider Clock);
+internal sealed record MonitoringServices(IConnectionMultiplexer Redis, SessionStateStore HotState, QuestionCache Questions, ItemBankCache Banks, TimeProvider Clock);

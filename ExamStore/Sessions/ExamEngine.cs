@@ -52,6 +52,17 @@ public static class ExamEngine
         });
     }
 
+    /// <summary>
+    /// The hot state with θ and SE, replayed from its answers when it was read without them (Redis does not keep them):
+    /// the same estimator on the same answers in the same order gives the same bits as the uninterrupted run.
+    /// </summary>
+    public static SessionHotState WithEstimate(BankSnapshot snapshot, SessionHotState hot)
+    {
+        if (hot.Exam.HasEstimate) return hot;
+        var exam = hot.Exam;
+        return hot with { Exam = Create(snapshot, hot.Settings).Replay(exam.Items.ToArray(), exam.Responses.ToArray(), exam.CurrentItem, exam.Finished) };
+    }
+
     /// <summary>θ per topic from the answers in that topic alone (EAP), for the topics answered so far.</summary>
     public static IReadOnlyDictionary<string, double> TopicProficiency(BankSnapshot snapshot, ReadOnlySpan<int> items, ReadOnlySpan<int> responses)
     {

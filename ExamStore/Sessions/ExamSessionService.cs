@@ -323,7 +323,7 @@ public sealed class ExamSessionService(
     private async Task<SessionHotState?> LoadAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         var hot = redisHealth.IsAvailable ? await TryRedis(() => hotState.LoadAsync(sessionId)) : null;
-        if (hot is not null) return hot;
+        if (hot is not null) return ExamEngine.WithEstimate(await BankAsync(hot.Subject, cancellationToken), hot);
         hot = await RebuildAsync(sessionId, cancellationToken);
         if (hot is not null) await TryRedis(() => hotState.SaveIfAbsentAsync(sessionId, hot));
         return hot;

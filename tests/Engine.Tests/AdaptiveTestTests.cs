@@ -101,6 +101,27 @@ public class AdaptiveTestTests
     }
 
     [Fact]
+    public void WithoutTheEstimateTheBytesAreShorterAndReplayRestoresItBitForBit()
+    {
+        var test = new AdaptiveTest(Bank, Options());
+        var examinee = new SimulatedExaminee(0.7, new Random(4));
+        var step = test.Start(new Random(2));
+        for (var k = 0; k < 12; k++) step = test.Answer(step.State, examinee.Respond(Bank[step.State.CurrentItem!.Value]), new Random(2));
+
+        var full = step.State.ToBytes();
+        var lean = step.State.ToBytes(includeEstimate: false);
+        Assert.Equal(full.Length - 16, lean.Length);
+        var back = ExamState.FromBytes(lean);
+        Assert.False(back.HasEstimate);
+        Assert.True(ExamState.FromBytes(full).HasEstimate);
+
+        var replayed = test.Replay(back.Items.ToArray(), back.Responses.ToArray(), back.CurrentItem, back.Finished);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(step.State.Theta), BitConverter.DoubleToInt64Bits(replayed.Theta));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(step.State.StandardError), BitConverter.DoubleToInt64Bits(replayed.StandardError));
+        Assert.Equal(full, replayed.ToBytes());
+    }
+
+    [Fact]
     public void PolytomousResponsesAndLargeIndicesRoundTrip()
     {
         var state = new ExamState([0, 127, 128, 16_383, 16_384, 2_000_000], [0, 1, 2, 3, 4, 5], -1.25, 0.4, 77, finished: false);
