@@ -22,13 +22,17 @@ public sealed class MonitoringApiTests(ExamGraphFixture fixture)
     public async Task Active_sessions_list_a_started_exam_with_its_hot_state()
     {
         var exam = await admin.Client.StartExamAsync(TestItemBank.Subjects[0], maxItems: 5);
+        var answered = await admin.Client.AnswerAsync(exam.SessionId, exam.FirstItemId, 0, exam.Token);
+        Assert.True(answered.Status == HttpStatusCode.OK, answered.Body);
         var response = await admin.GetAsync("/api/adaptive/active?limit=1000");
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
         Assert.True(response.Json!["total"]!.GetValue<long>() >= 1);
         var session = response.Json["sessions"]!.AsArray().Single(s => s!["sessionId"]!.GetValue<Guid>() == exam.SessionId)!;
         Assert.True(session["hotState"]!.GetValue<bool>());
         Assert.Equal(TestItemBank.Subjects[0], session["subject"]!.GetValue<string>());
-        Assert.Equal(0, session["answered"]!.GetValue<int>());
+        Assert.Equal(1, session["answered"]!.GetValue<int>());
+        // Redis holds no θ; the listing replays it from the answers, bit for bit.
+        Assert.Equal(answered.Json!["theta"]!.GetValue<double>(), session["theta"]!.GetValue<double>());
         Assert.Equal(5, session["maxItems"]!.GetValue<int>());
         Assert.InRange(session["idleSeconds"]!.GetValue<int>(), 0, 60);
 
