@@ -278,7 +278,7 @@ public sealed class PostgresServerResource : RunnableResource, IResourceWithConn
             await Task.Delay(100);
         }
 
-        foreach (var member in ProcessIdentity.SessionMembers(pid).Append(pid))
+        foreach (var member in ProcessIdentity.SessionAndDescendants(pid).Append(pid))
         {
             UnixSignals.Send(member, UnixSignals.SIGKILL);
         }
