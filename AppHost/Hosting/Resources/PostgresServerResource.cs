@@ -68,6 +68,8 @@ public sealed class PostgresServerResource : RunnableResource, IResourceWithConn
 
     internal override int GracefulStopSignal => UnixSignals.SIGINT; // "fast" shutdown; SIGTERM waits for clients to leave
 
+    internal override bool LaunchesProcess => !IsExternal;
+
     private UnixAccount? RunAs { get; set; }
 
     private string? SocketDirectory { get; set; }
