@@ -117,7 +117,10 @@ public sealed class DistributedApplication : IAsyncDisposable
         orchestrator.StartAll();
     }
 
-    /// <summary>Stops every resource, dependents first; graceful, then forceful after the stop timeout.</summary>
+    /// <summary>
+    /// Stops every resource, dependents first; graceful, then forceful after the stop timeout. If one does not stop in
+    /// time (reported in the host log), the process ledger is kept so the next run cleans up what it left.
+    /// </summary>
     public async Task StopAsync()
     {
         if (stopped || !started)
@@ -126,8 +129,10 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
 
         stopped = true;
-        await orchestrator.StopAllAsync();
-        File.Delete(Path.Combine(Options.DataDirectory, "apphost.pids"));
+        if (await orchestrator.StopAllAsync())
+        {
+            File.Delete(Path.Combine(Options.DataDirectory, "apphost.pids"));
+        }
     }
 
     /// <summary>Stops the graph and, for the test host's temporary data, deletes it.</summary>
@@ -218,7 +223,8 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>
     /// Stops one resource gracefully, or only one replica of a project with <paramref name="replica"/>; its dependents
-    /// and the other replicas keep running, as in Aspire.
+    /// and the other replicas keep running, as in Aspire. A resource still Waiting is not started any more. Throws a
+    /// <see cref="TimeoutException"/> naming the resource if it has not ended by the stop timeout plus 10 s.
     /// </summary>
     public Task StopResourceAsync(string name, int? replica = null) => orchestrator.StopAsync(Target(name, replica));
 
@@ -234,7 +240,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>
     /// Kills a resource's processes (SIGKILL), or only one replica's with <paramref name="replica"/>, as a crash would;
-    /// they are then reported as Exited and nothing else is stopped.
+    /// they are then reported as Exited and nothing else is stopped. A resource still Waiting has no process yet: it is
+    /// not started any more. A resource that never has a process (a database, an external server) throws
+    /// <see cref="InvalidOperationException"/>; one that has not ended within 10 s, a <see cref="TimeoutException"/>.
     /// </summary>
     public Task KillResourceAsync(string name, int? replica = null) => orchestrator.KillAsync(Target(name, replica));
 

@@ -12,6 +12,9 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
 {
     private static readonly TimeSpan StillWaitingReportInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StartupHealthCheckInterval = TimeSpan.FromMilliseconds(100);
+
+    // How long a run may take to end once its process is gone or its work cancelled (health checks time out sooner).
+    private static readonly TimeSpan RunEndTimeout = TimeSpan.FromSeconds(10);
     private readonly Dictionary<RunnableResource, ResourceRun> runs = [];
     private readonly object gate = new();
 
@@ -35,17 +38,45 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
     /// <summary>Graceful stop (the resource's signal), then SIGKILL after the stop timeout; replicas stop together.</summary>
     public Task StopAsync(Resource resource) => Task.WhenAll(resource.Instances.Select(StopInstanceAsync));
 
-    /// <summary>Stops every resource, dependents first (reverse declaration order).</summary>
-    public async Task StopAllAsync()
+    /// <summary>
+    /// Stops every resource, dependents first (reverse declaration order). A resource that does not stop in time is
+    /// reported and the others are still stopped; returns false when any did not stop (its processes may survive).
+    /// </summary>
+    public async Task<bool> StopAllAsync()
     {
+        var allStopped = true;
         foreach (var resource in resources.Reverse())
         {
-            await StopAsync(resource);
+            try
+            {
+                await StopAsync(resource);
+            }
+            catch (TimeoutException ex)
+            {
+                context.Output.WriteHostLine(ex.Message);
+                allStopped = false;
+            }
         }
+
+        return allStopped;
     }
 
-    /// <summary>SIGKILL, as a crash would; the instances are then reported as Exited.</summary>
-    public Task KillAsync(Resource resource) => Task.WhenAll(resource.Instances.Select(KillInstanceAsync));
+    /// <summary>
+    /// SIGKILL, as a crash would; the instances are then reported as Exited. An instance still waiting for its
+    /// dependencies (no process yet) has its run cancelled instead, so it never starts one later. A resource that never
+    /// has a process of its own (a database, an external server) cannot be killed.
+    /// </summary>
+    public Task KillAsync(Resource resource)
+    {
+        if (resource.Instances.FirstOrDefault(instance => !instance.LaunchesProcess) is { } processless)
+        {
+            throw new InvalidOperationException(
+                $"Resource '{processless.Name}' ({processless.Kind}) has no process to kill; stop it with StopResourceAsync, " +
+                "or kill the server it lives on.");
+        }
+
+        return Task.WhenAll(resource.Instances.Select(KillInstanceAsync));
+    }
 
     private void StartInstance(RunnableResource resource)
     {
@@ -66,13 +97,7 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
 
     private async Task StopInstanceAsync(RunnableResource resource)
     {
-        ResourceRun? run;
-        lock (gate)
-        {
-            runs.TryGetValue(resource, out run);
-        }
-
-        if (run is null || run.Completion.IsCompleted)
+        if (ActiveRun(resource) is not { } run)
         {
             return;
         }
@@ -85,21 +110,52 @@ internal sealed class ResourceOrchestrator(HostingContext context, IReadOnlyList
             await process.StopAsync(resource.GracefulStopSignal, context.Options.GracefulStopTimeout);
         }
 
-        await run.Completion;
+        // The process has been SIGKILLed by now if it had to be; what is left is the run noticing.
+        await AwaitRunEndAsync(resource, run, context.Options.GracefulStopTimeout + RunEndTimeout, "being stopped");
     }
 
     private async Task KillInstanceAsync(RunnableResource resource)
     {
-        ResourceRun? run;
-        lock (gate)
+        if (ActiveRun(resource) is not { } run)
         {
-            runs.TryGetValue(resource, out run);
+            return;
         }
 
-        resource.Process?.Kill();
-        if (run is not null)
+        if (resource.Process is { Exited.IsCompleted: false } process)
         {
-            await run.Completion;
+            process.Kill();
+        }
+        else
+        {
+            // Waiting or preparing: there is nothing to SIGKILL yet, and left alone the run would start a process later.
+            await run.Cancellation.CancelAsync();
+        }
+
+        await AwaitRunEndAsync(resource, run, RunEndTimeout, "being killed");
+    }
+
+    private ResourceRun? ActiveRun(RunnableResource resource)
+    {
+        lock (gate)
+        {
+            return runs.TryGetValue(resource, out var run) && !run.Completion.IsCompleted ? run : null;
+        }
+    }
+
+    /// <summary>Awaits the end of a run under a timeout, so a stop or kill never hangs silently on a stuck resource.</summary>
+    private static async Task AwaitRunEndAsync(RunnableResource resource, ResourceRun run, TimeSpan timeout, string action)
+    {
+        try
+        {
+            await run.Completion.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            var snapshot = resource.Snapshot();
+            throw new TimeoutException(
+                $"Resource '{resource.Name}' did not finish within {timeout.TotalSeconds:F0} s of {action}; it is {snapshot.State}" +
+                $"{(snapshot.ProcessId is { } pid ? $" (process {pid})" : string.Empty)}.{Environment.NewLine}" +
+                $"Last log lines of '{resource.Name}':{Environment.NewLine}{resource.Log.FormatTail()}");
         }
     }
 

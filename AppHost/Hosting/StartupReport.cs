@@ -6,8 +6,9 @@ namespace AppHost.Hosting;
 
 /// <summary>
 /// The table printed once the graph has settled: resources, state, health, endpoints (a replicated project's replicas
-/// on indented rows of their own); then how a developer connects to each server. Secrets stay in their 0600 files:
-/// the commands read them into environment variables, never onto a command line.
+/// on indented rows of their own); then how a developer connects to each server, and the parameters: a non-secret one
+/// (the admin key) with its value, a secret one with where to read it. Secrets stay in their 0600 files: the commands
+/// read them into environment variables, never onto a command line.
 /// </summary>
 internal static class StartupReport
 {
@@ -62,11 +63,14 @@ internal static class StartupReport
             }
         }
 
+        // A parameter declared non-secret (the admin key a developer pastes into requests) is printed; a secret one
+        // only says where to read it, so it never lands in a terminal's scrollback or a captured log.
         foreach (var parameter in parameters)
         {
-            text.AppendLine(parameter.IsConfigured
-                ? $"  {parameter.Name}: from Parameters:{parameter.Name}"
-                : $"  {parameter.Name}: cat {parameter.ValueFile}");
+            var source = parameter.IsConfigured ? $"from Parameters:{parameter.Name}" : $"cat {parameter.ValueFile}";
+            text.AppendLine(parameter is { Secret: false, ResolvedValue: { } value }
+                ? $"  {parameter.Name}: {value} ({source})"
+                : $"  {parameter.Name}: {source}");
         }
 
         if (string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

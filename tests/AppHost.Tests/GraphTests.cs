@@ -30,11 +30,7 @@ public sealed class GraphTests(GraphFixture fixture)
     public async Task ExamApiHealthReportsRedisAndPostgres()
     {
         using var client = App.CreateHttpClient("examapi");
-        using var response = await client.GetAsync("/health");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var checks = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
-        Assert.Equal("Healthy", checks.GetProperty("cache").GetProperty("status").GetString());
-        Assert.Equal("Healthy", checks.GetProperty("examdb").GetProperty("status").GetString());
+        await AssertHealthyWithRedisAndPostgresAsync(client);
 
         using var alive = await client.GetAsync("/alive");
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
@@ -164,6 +160,107 @@ public sealed class GraphTests(GraphFixture fixture)
 
         await App.StartResourceAsync("cleanupworker");
         await App.WaitForResourceHealthyAsync("cleanupworker", GraphFixture.StartTimeout);
+    }
+
+    [Fact]
+    public async Task NoSecretAppearsOnTheCommandLineOfAnyProcessTheGraphStarted()
+    {
+        await GraphFixture.WaitForAllHealthyAsync(App);
+        var secrets = Secrets();
+        var processes = ProcessCheck.CommandLines(App.StartedProcesses);
+
+        // Every kind of process is there to be checked: Redis, the postmaster and its backends, both projects.
+        Assert.Contains(processes, process => process.CommandLine.Contains("redis-server ", StringComparison.Ordinal));
+        Assert.Contains(processes, process => process.CommandLine.StartsWith("postgres -D", StringComparison.Ordinal));
+        Assert.Contains(processes, process => process.CommandLine.StartsWith("postgres: ", StringComparison.Ordinal));
+        Assert.Contains(processes, process => process.CommandLine.EndsWith("ExamApi.dll", StringComparison.Ordinal));
+        Assert.Contains(processes, process => process.CommandLine.EndsWith("CleanupWorker.dll", StringComparison.Ordinal));
+        foreach (var (pid, commandLine) in processes)
+        {
+            foreach (var (name, value) in secrets)
+            {
+                Assert.False(commandLine.Contains(value, StringComparison.Ordinal), $"the {name} is on the command line of {pid}: {commandLine}");
+            }
+        }
+    }
+
+    [Fact]
+    public void StartupReportPrintsTheAdminKeyButOnlyWhereToReadTheSecrets()
+    {
+        var report = StartupReport.Render(App, fixture.Builder.Parameters, fixture.Builder.Configuration);
+        var secrets = Secrets();
+        var parameters = fixture.Builder.Parameters.ToDictionary(parameter => parameter.Name);
+
+        Assert.Contains($"  admin-key: {secrets["admin key"]} (cat {parameters["admin-key"].ValueFile})", report);
+        Assert.Contains($"  session-key: cat {parameters["session-key"].ValueFile}", report);
+        foreach (var (name, value) in secrets.Where(secret => secret.Key != "admin key"))
+        {
+            Assert.False(report.Contains(value, StringComparison.Ordinal), $"the startup report shows the {name}");
+        }
+    }
+
+    [Fact]
+    public async Task SecondGraphOnTheseServersThroughConnectionStringsStartsNoServerOfItsOwn()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(configuration: new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:cache"] = await App.GetConnectionStringAsync("cache"),
+            ["ConnectionStrings:postgres"] = await App.GetConnectionStringAsync("postgres"),
+        });
+        await using var second = builder.Build();
+        await second.StartAsync();
+        await GraphFixture.WaitForAllHealthyAsync(second);
+
+        Assert.Equal("Redis (external)", second.GetResource("cache").Snapshot().Kind);
+        Assert.Equal("PostgreSQL (external)", second.GetResource("postgres").Snapshot().Kind);
+        Assert.Null(second.GetResource("cache").Snapshot().ProcessId);
+        Assert.Null(second.GetResource("postgres").Snapshot().ProcessId);
+        // One process per project, nothing else: no redis-server, initdb or postgres of its own.
+        Assert.Equal(2, second.StartedProcesses.Count);
+        Assert.All(ProcessCheck.CommandLines(second.StartedProcesses), process => Assert.StartsWith("dotnet ", process.CommandLine));
+        Assert.False(Directory.Exists(Path.Combine(second.Options.DataDirectory, "postgres")));
+
+        Assert.Contains("database examdb already exists", second.GetResource("examdb").Log.Tail(5));
+        await using (var connection = new NpgsqlConnection(await second.GetConnectionStringAsync("examdb")))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT current_database()", connection);
+            Assert.Equal("examdb", await command.ExecuteScalarAsync());
+        }
+
+        using var client = second.CreateHttpClient("examapi");
+        await AssertHealthyWithRedisAndPostgresAsync(client);
+    }
+
+    [Fact]
+    public async Task KillingADatabaseThrowsNamingItInsteadOfHanging()
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => App.KillResourceAsync("examdb").WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains("'examdb' (Database) has no process to kill", failure.Message);
+        Assert.True(App.GetResource("examdb").Snapshot().IsHealthy);
+    }
+
+    /// <summary>The graph's secrets by name: both server passwords and the two keys ExamApi receives.</summary>
+    private Dictionary<string, string> Secrets()
+    {
+        var api = ((ProjectResource)App.GetResource("examapi")).Replicas[0].LastEnvironment;
+        return new Dictionary<string, string>
+        {
+            ["Redis password"] = ((RedisResource)App.GetResource("cache")).Password!,
+            ["Postgres password"] = ((PostgresServerResource)App.GetResource("postgres")).Password!,
+            ["admin key"] = api["Exam__AdminKey"],
+            ["session key"] = api["Exam__SessionKey"],
+        };
+    }
+
+    /// <summary>ExamApi's <c>/health</c> answers 200 with its Redis (<c>cache</c>) and Postgres (<c>examdb</c>) checks healthy.</summary>
+    private static async Task AssertHealthyWithRedisAndPostgresAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var checks = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
+        Assert.Equal("Healthy", checks.GetProperty("cache").GetProperty("status").GetString());
+        Assert.Equal("Healthy", checks.GetProperty("examdb").GetProperty("status").GetString());
     }
 
     private static async Task<string?> InlineCommandAsync(string endpoint, string command)

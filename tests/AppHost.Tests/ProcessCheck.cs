@@ -1,38 +1,37 @@
 using AppHost.Hosting;
+using AppHost.Hosting.Processes;
 
 namespace AppHost.Tests;
 
-/// <summary>Finds processes of a graph that are still alive: the started processes and every process of their sessions.</summary>
+/// <summary>
+/// Finds the live processes of a graph: every process of the sessions of the processes it started (each resource
+/// process is a session leader, so PostgreSQL's backends and any child count too), with their command lines.
+/// </summary>
 internal static class ProcessCheck
 {
-    public static IReadOnlyList<string> Survivors(DistributedApplication app)
-    {
-        var sessions = app.StartedProcesses.Select(process => process.ProcessId).ToHashSet();
-        var survivors = new List<string>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                continue;
-            }
+    /// <summary>Live processes of the graph's sessions, as "PID command line"; empty once everything has stopped.</summary>
+    public static IReadOnlyList<string> Survivors(DistributedApplication app) => Survivors(app.StartedProcesses);
 
-            string stat;
+    /// <inheritdoc cref="Survivors(DistributedApplication)"/>
+    public static IReadOnlyList<string> Survivors(IEnumerable<ProcessIdentity> started) =>
+        CommandLines(started).Select(process => $"{process.ProcessId} {process.CommandLine}").ToList();
+
+    /// <summary>The PID and command line (arguments joined by spaces) of every live process in the started processes' sessions.</summary>
+    public static IReadOnlyList<(int ProcessId, string CommandLine)> CommandLines(IEnumerable<ProcessIdentity> started)
+    {
+        var processes = new List<(int, string)>();
+        foreach (var pid in started.SelectMany(process => ProcessIdentity.SessionAndDescendants(process.ProcessId)).Distinct())
+        {
             try
             {
-                stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                processes.Add((pid, File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').TrimEnd()));
             }
             catch (IOException)
             {
-                continue;
-            }
-
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            if (fields[0] != "Z" && sessions.Contains(int.Parse(fields[3])))
-            {
-                survivors.Add($"{pid} {stat[..(stat.LastIndexOf(')') + 1)]}");
+                // Ended between the scan and the read: not a survivor.
             }
         }
 
-        return survivors;
+        return processes;
     }
 }

@@ -49,7 +49,7 @@ internal sealed class ManagedProcess : IDisposable
         return await Exited;
     }
 
-    /// <summary>SIGKILL to the process and every process of its session (e.g. PostgreSQL's backends).</summary>
+    /// <summary>SIGKILL to the process, every process of its session and their descendants (e.g. PostgreSQL's backends).</summary>
     public void Kill()
     {
         if (Exited.IsCompleted)
@@ -57,7 +57,7 @@ internal sealed class ManagedProcess : IDisposable
             return;
         }
 
-        foreach (var member in ProcessIdentity.SessionMembers(Id))
+        foreach (var member in ProcessIdentity.SessionAndDescendants(Id))
         {
             UnixSignals.Send(member, UnixSignals.SIGKILL);
         }

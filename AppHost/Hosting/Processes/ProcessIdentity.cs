@@ -16,23 +16,36 @@ public sealed record ProcessIdentity(int ProcessId, long StartTime)
         return stat is not null && stat.Value.State != 'Z' && (StartTime == 0 || stat.Value.StartTime == StartTime);
     }
 
-    /// <summary>PIDs of live processes whose session id is <paramref name="sessionId"/>.</summary>
-    public static IReadOnlyList<int> SessionMembers(int sessionId)
+    /// <summary>
+    /// PIDs of the live processes in session <paramref name="sessionId"/> and of all their descendants: a child that
+    /// calls setsid itself leaves the session but not the tree (PostgreSQL's backends do, so the session alone misses them).
+    /// </summary>
+    public static IReadOnlyList<int> SessionAndDescendants(int sessionId)
     {
-        var members = new List<int>();
+        var live = new List<(int ProcessId, int ParentId, int SessionId)>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(directory), out var pid)
-                && ReadStat(pid) is { } stat && stat.SessionId == sessionId && stat.State != 'Z')
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && ReadStat(pid) is { State: not 'Z' } stat)
             {
-                members.Add(pid);
+                live.Add((pid, stat.ParentId, stat.SessionId));
             }
         }
 
-        return members;
+        var members = live.Where(process => process.SessionId == sessionId).Select(process => process.ProcessId).ToHashSet();
+        var grown = true;
+        while (grown)
+        {
+            grown = false;
+            foreach (var process in live.Where(process => members.Contains(process.ParentId)))
+            {
+                grown |= members.Add(process.ProcessId);
+            }
+        }
+
+        return members.ToArray();
     }
 
-    private static (char State, int SessionId, long StartTime)? ReadStat(int processId)
+    private static (char State, int ParentId, int SessionId, long StartTime)? ReadStat(int processId)
     {
         string text;
         try
@@ -50,6 +63,6 @@ public sealed record ProcessIdentity(int ProcessId, long StartTime)
 
         // The command name (field 2) is in parentheses and may contain spaces: fields are counted after the last ')'.
         var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-        return (fields[0][0], int.Parse(fields[3]), long.Parse(fields[19]));
+        return (fields[0][0], int.Parse(fields[1]), int.Parse(fields[3]), long.Parse(fields[19]));
     }
 }

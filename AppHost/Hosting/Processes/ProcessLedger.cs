@@ -78,7 +78,7 @@ internal sealed class ProcessLedger(string path, HostOutput output)
 
         foreach (var (identity, _) in leftovers.Where(leftover => leftover.Identity.IsAlive()))
         {
-            foreach (var member in ProcessIdentity.SessionMembers(identity.ProcessId))
+            foreach (var member in ProcessIdentity.SessionAndDescendants(identity.ProcessId))
             {
                 UnixSignals.Send(member, UnixSignals.SIGKILL);
             }

@@ -23,6 +23,18 @@ public sealed class ParameterResource(string name, bool secret, Func<string> def
     /// <summary>True when the value came from configuration rather than the default supplier.</summary>
     public bool IsConfigured { get; private set; }
 
+    /// <summary>The value if a resource has resolved it already, else null (reading it never generates one).</summary>
+    internal string? ResolvedValue
+    {
+        get
+        {
+            lock (gate)
+            {
+                return value;
+            }
+        }
+    }
+
     /// <summary>The value; resolved once, under a lock because a project's replicas start (and resolve it) together.</summary>
     internal string Resolve(IConfiguration configuration)
     {

@@ -41,6 +41,8 @@ public sealed class PostgresDatabaseResource : RunnableResource, IResourceWithCo
         new("URI", $"postgresql://{Uri.EscapeDataString(Server.UserName)}:{Uri.EscapeDataString(Server.Password ?? string.Empty)}@{Server.HostName}:{Server.Port}/{DatabaseName}"),
     ];
 
+    internal override bool LaunchesProcess => false;
+
     internal override async Task<Processes.ManagedProcess?> LaunchAsync(HostingContext context, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(Server.AdminConnectionString("postgres"));

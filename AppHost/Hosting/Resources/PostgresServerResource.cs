@@ -68,6 +68,8 @@ public sealed class PostgresServerResource : RunnableResource, IResourceWithConn
 
     internal override int GracefulStopSignal => UnixSignals.SIGINT; // "fast" shutdown; SIGTERM waits for clients to leave
 
+    internal override bool LaunchesProcess => !IsExternal;
+
     private UnixAccount? RunAs { get; set; }
 
     private string? SocketDirectory { get; set; }
@@ -278,7 +280,7 @@ public sealed class PostgresServerResource : RunnableResource, IResourceWithConn
             await Task.Delay(100);
         }
 
-        foreach (var member in ProcessIdentity.SessionMembers(pid).Append(pid))
+        foreach (var member in ProcessIdentity.SessionAndDescendants(pid).Append(pid))
         {
             UnixSignals.Send(member, UnixSignals.SIGKILL);
         }

@@ -55,6 +55,8 @@ public sealed class RedisResource : RunnableResource, IResourceWithConnectionStr
 
     internal string? PasswordFile { get; private set; }
 
+    internal override bool LaunchesProcess => !IsExternal;
+
     internal override Task PrepareAsync(HostingContext context, CancellationToken cancellationToken)
     {
         if (ConnectionString is not null)

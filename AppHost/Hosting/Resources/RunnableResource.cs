@@ -17,6 +17,9 @@ public abstract class RunnableResource(string name) : Resource(name)
     /// <summary>The signal that asks the process to shut down gracefully.</summary>
     internal virtual int GracefulStopSignal => UnixSignals.SIGTERM;
 
+    /// <summary>False for a resource that never runs a process of its own (a database, an external server): nothing to kill.</summary>
+    internal virtual bool LaunchesProcess => true;
+
     internal void SetState(ResourceState state, string? failureReason = null, int? exitCode = null)
     {
         Mutate(() =>
