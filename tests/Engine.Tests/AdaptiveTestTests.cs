@@ -8,6 +8,7 @@ using Xunit;
 
 namespace Engine.Tests;
 
+/// <summary>Running whole adaptive tests: first item, answers, stopping, replay, state bytes and simulation.</summary>
 public class AdaptiveTestTests
 {
     private static readonly ItemBank Bank = ReferenceData.Get("3pl").Bank;

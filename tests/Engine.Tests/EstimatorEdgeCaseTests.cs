@@ -5,6 +5,7 @@ using Xunit;
 
 namespace Engine.Tests;
 
+/// <summary>Every estimator on the patterns at the edges: no responses, one item, all correct, all wrong, c = 0, d &lt; 1, invalid input.</summary>
 public class EstimatorEdgeCaseTests
 {
     private static readonly ItemBank Bank = ItemBank.FromParameters(
@@ -169,6 +170,7 @@ public class EstimatorEdgeCaseTests
     }
 }
 
+/// <summary>ML on short mixed 3PL patterns whose score has one sign at both ends but a root inside.</summary>
 public class InteriorFallbackTests
 {
     [Theory]

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace Engine.Tests;
 
+/// <summary>Item selection: MFI with runners-up, randomesque, Sympson-Hetter, content balancing and invalid input.</summary>
 public class SelectionTests
 {
     private static ItemBank RandomBank(int n, int seed, string[]? topicNames = null)
@@ -119,6 +120,7 @@ public class SelectionTests
     }
 }
 
+/// <summary>The bounded walk over items ranked by maximum information finds exactly what brute force finds.</summary>
 public class PrunedSelectionTests
 {
     public static TheoryData<string> Banks() => ["3pl", "4pl", "rasch", "wrapped"];
