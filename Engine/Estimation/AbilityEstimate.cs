@@ -15,7 +15,10 @@ public enum EstimateOrigin
     /// <summary>Same sign at both ends but a crossing inside: the root between the equation's maximum and minimum.</summary>
     InteriorFallback,
 
-    /// <summary>No responses yet: the starting value, with an infinite standard error.</summary>
+    /// <summary>
+    /// No responses yet. ML and WL have no likelihood to maximise: θ = 0 moved into the range, SE = +∞ (no information).
+    /// BM: the prior mean moved into the range, SE = the prior SD. EAP: the prior's mean and SD on the quadrature grid.
+    /// </summary>
     NoResponses,
 }
 

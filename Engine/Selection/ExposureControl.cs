@@ -17,6 +17,13 @@ public abstract record ExposureControl
     /// Sympson-Hetter: walking down the items by information, item i is given with probability K[i], otherwise the next
     /// one is tried. <paramref name="exposureParameters"/> has one K in [0, 1] per bank item.
     /// </summary>
+    /// <remarks>
+    /// Two departures from the classic procedure, both because selectors are stateless (an exam's state is only its
+    /// items and answers, so it replays from them): each selection is a fresh lottery, so an item rejected at one
+    /// step can be drawn and given at a later step of the same test instead of being set aside for it; and the walk
+    /// stops after the 64 most informative eligible items, so when all of those are rejected the most informative
+    /// one is given whatever its K (even 0), with the rule "sympson-hetter(all rejected: most informative)".
+    /// </remarks>
     public static ExposureControl SympsonHetter(IReadOnlyList<double> exposureParameters) => new SympsonHetterExposure(exposureParameters);
 
     /// <summary>How many of the best candidates this control may need to see.</summary>
@@ -51,7 +58,8 @@ internal sealed record RandomesqueExposure : ExposureControl
 
 internal sealed record SympsonHetterExposure : ExposureControl
 {
-    // Walking further than this many candidates means the exposure parameters are degenerate; the best item is given.
+    // Walking further than this many candidates means the exposure parameters are degenerate; the best item is given
+    // (documented on ExposureControl.SympsonHetter) rather than ranking the whole bank for one lottery.
     private const int MaximumWalk = 64;
 
     private readonly double[] _parameters;

@@ -44,6 +44,9 @@ internal static class BenchmarkBanks
         return ItemBank.FromParameters(Enumerable.Repeat(1.0, count).ToArray(), b);
     }
 
+    /// <summary>The items already given in the selection benchmarks: <paramref name="count"/> indices <paramref name="stride"/> apart.</summary>
+    public static int[] SpreadAdministered(int count, int stride) => Enumerable.Range(0, count).Select(i => i * stride).ToArray();
+
     private static double[] Column(JsonElement bank, string name) => bank.GetProperty(name).EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
     // BenchmarkDotNet runs from a generated folder under bin/, so the repository is found by walking up to Aspire.sln.

@@ -24,7 +24,7 @@ public class SelectionBenchmarks
     {
         _bank = BenchmarkBanks.Generated3Pl(10_000, seed: 20261122);
         _raschBank = BenchmarkBanks.GeneratedRasch(10_000, seed: 20261122);
-        _administered = Enumerable.Range(0, 30).Select(i => i * 331).ToArray();
+        _administered = BenchmarkBanks.SpreadAdministered(30, 331);
         _state = new ExamState(_administered, _administered.Select(i => i % 2).ToArray(), 0.42, 0.31, 4242, finished: false);
         _stateBytes = _state.ToBytes();
     }
@@ -47,4 +47,28 @@ public class SelectionBenchmarks
 
     [Benchmark(Description = "exam state from bytes (30 answers)")]
     public int Deserialize() => ExamState.FromBytes(_stateBytes).Count;
+}
+
+/// <summary>MFI next item over the 10,000-item 3PL bank across θ: the bounded walk stops later far from the bank's centre.</summary>
+[MemoryDiagnoser]
+public class SelectionBenchmarksByTheta
+{
+    private readonly Random _random = new(1);
+    private readonly MaximumInformationSelector _mfi = new(runnersUp: 0);
+    private ItemBank _bank = null!;
+    private int[] _administered = null!;
+
+    /// <summary>The ability the items are ranked at.</summary>
+    [Params(-4.0, -2.0, 0.0, 2.0, 4.0)]
+    public double Theta { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _bank = BenchmarkBanks.Generated3Pl(10_000, seed: 20261122);
+        _administered = BenchmarkBanks.SpreadAdministered(30, 331);
+    }
+
+    [Benchmark(Description = "next item, MFI (10,000 items, 30 given)")]
+    public int NextItem() => _mfi.Select(_bank, Theta, _administered, _random)!.Item;
 }

@@ -8,6 +8,7 @@ using Xunit;
 
 namespace Engine.Tests;
 
+/// <summary>Running whole adaptive tests: first item, answers, stopping, replay, state bytes and simulation.</summary>
 public class AdaptiveTestTests
 {
     private static readonly ItemBank Bank = ReferenceData.Get("3pl").Bank;
@@ -32,6 +33,57 @@ public class AdaptiveTestTests
         Assert.Equal("max_items", step.Stop.Rule);
         Assert.Null(step.State.CurrentItem);
         Assert.Throws<InvalidOperationException>(() => test.Answer(step.State, 1, new Random(1)));
+    }
+
+    // A start θ well away from 0, where the reference bank's best items at 0 are not the best any more: a runner that
+    // ignored StartTheta would pick from the wrong list.
+    private const double StartTheta = 1.6;
+
+    private static int[] RankedAt(double theta) =>
+        Enumerable.Range(0, Bank.Count).OrderByDescending(i => Bank[i].Information(theta)).ThenBy(i => i).ToArray();
+
+    [Fact]
+    public void RandomesqueFirstItemIsAmongTheTopKAtTheStartThetaAndRepeatsWithTheSeed()
+    {
+        const int k = 5;
+        var topAtStart = RankedAt(StartTheta).Take(k).ToArray();
+        Assert.Empty(topAtStart.Intersect(RankedAt(0).Take(k)));
+        var options = Options() with { StartTheta = StartTheta, FirstItemSelector = new MaximumInformationSelector(ExposureControl.Randomesque(k)) };
+        var test = new AdaptiveTest(Bank, options);
+
+        var firsts = Enumerable.Range(0, 200).Select(seed => test.Start(new Random(seed))).ToArray();
+        Assert.All(firsts, step =>
+        {
+            Assert.Contains(step.State.CurrentItem!.Value, topAtStart);
+            Assert.Equal(step.State.CurrentItem, step.Next!.Item);
+            Assert.Equal(StartTheta, step.Next.Theta);
+            Assert.Equal($"randomesque({k})", step.Next.Rule);
+            Assert.Equal(StartTheta, step.State.Theta);
+        });
+        // 200 seeds reach every one of the k items: the draw is random, not always the best.
+        Assert.Equal(topAtStart.Order(), firsts.Select(s => s.State.CurrentItem!.Value).Distinct().Order());
+        Assert.Equal(
+            firsts.Select(s => s.State.CurrentItem),
+            Enumerable.Range(0, 200).Select(seed => test.Start(new Random(seed)).State.CurrentItem));
+
+        // The first-item selector is used for the first item only; later items come from the main selector (MFI).
+        var second = test.Answer(firsts[0].State, 1, new Random(1));
+        Assert.Equal("MFI", second.Next!.Rule);
+    }
+
+    [Fact]
+    public void WithoutAFirstItemSelectorTheFirstItemIsTheMostInformativeAtTheStartTheta()
+    {
+        var test = new AdaptiveTest(Bank, Options() with { StartTheta = StartTheta });
+        var best = RankedAt(StartTheta)[0];
+        Assert.NotEqual(RankedAt(0)[0], best);
+        foreach (var seed in new[] { 1, 2, 3 })
+        {
+            var step = test.Start(new Random(seed));
+            Assert.Equal(best, step.State.CurrentItem);
+            Assert.Equal("MFI", step.Next!.Rule);
+            Assert.Equal(Bank[best].Information(StartTheta), step.Next.Information, 12);
+        }
     }
 
     [Theory]

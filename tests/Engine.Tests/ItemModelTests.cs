@@ -4,6 +4,7 @@ using Xunit;
 
 namespace Engine.Tests;
 
+/// <summary>Logistic item models and the item bank: formulas, derivatives, extreme θ, invalid parameters, vectorised information.</summary>
 public class ItemModelTests
 {
     [Theory]

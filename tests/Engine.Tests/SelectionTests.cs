@@ -5,6 +5,7 @@ using Xunit;
 
 namespace Engine.Tests;
 
+/// <summary>Item selection: MFI with runners-up, randomesque, Sympson-Hetter, content balancing and invalid input.</summary>
 public class SelectionTests
 {
     private static ItemBank RandomBank(int n, int seed, string[]? topicNames = null)
@@ -76,6 +77,52 @@ public class SelectionTests
     }
 
     [Fact]
+    public void SympsonHetterKeepsNoMemoryOfRejectionsWithinATest()
+    {
+        // Each selection is a fresh lottery: an item rejected at one step of a test can be drawn and given at a later
+        // step (the classic procedure would set it aside for the rest of that test).
+        var bank = RandomBank(100, 4);
+        var ranked = Enumerable.Range(0, bank.Count).OrderByDescending(i => bank[i].Information(1)).ToArray();
+        var parameters = Enumerable.Repeat(1.0, bank.Count).ToArray();
+        parameters[ranked[0]] = 0.5;
+        var selector = new MaximumInformationSelector(ExposureControl.SympsonHetter(parameters));
+        int rejected = 0, givenLater = 0;
+        for (var seed = 0; seed < 2000; seed++)
+        {
+            var random = new Random(seed);
+            var first = selector.Select(bank, 1, [], random)!;
+            if (first.Item == ranked[0]) continue;
+            Assert.Equal(ranked[1], first.Item);
+            rejected++;
+            if (selector.Select(bank, 1, [first.Item], random)!.Item == ranked[0]) givenLater++;
+        }
+        Assert.InRange(rejected, 900, 1100);
+        Assert.InRange(givenLater / (double)rejected, 0.45, 0.55);
+    }
+
+    [Fact]
+    public void SympsonHetterGivesTheMostInformativeItemWhenTheWholeWalkRejects()
+    {
+        // The walk looks at the 64 most informative eligible items; when the lottery rejects every one of them the
+        // best is given regardless of its parameter, even 0, and the rule says so. Items further down are not tried.
+        var bank = RandomBank(100, 8);
+        var ranked = Enumerable.Range(0, bank.Count).OrderByDescending(i => bank[i].Information(-0.3)).ToArray();
+        var parameters = Enumerable.Repeat(1.0, bank.Count).ToArray();
+        foreach (var item in ranked.Take(64)) parameters[item] = 0;
+        var selector = new MaximumInformationSelector(ExposureControl.SympsonHetter(parameters));
+        for (var seed = 0; seed < 20; seed++)
+        {
+            var selection = selector.Select(bank, -0.3, [], new Random(seed))!;
+            Assert.Equal(ranked[0], selection.Item);
+            Assert.Equal("sympson-hetter(all rejected: most informative)", selection.Rule);
+        }
+        // With one of the 64 left at K = 1 the walk reaches it instead.
+        parameters[ranked[63]] = 1;
+        var reached = new MaximumInformationSelector(ExposureControl.SympsonHetter(parameters)).Select(bank, -0.3, [], new Random(1))!;
+        Assert.Equal((ranked[63], "sympson-hetter"), (reached.Item, reached.Rule));
+    }
+
+    [Fact]
     public void SympsonHetterRejectsInvalidParameters()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => ExposureControl.SympsonHetter([0.5, 1.2]));
@@ -119,6 +166,7 @@ public class SelectionTests
     }
 }
 
+/// <summary>The bounded walk over items ranked by maximum information finds exactly what brute force finds.</summary>
 public class PrunedSelectionTests
 {
     public static TheoryData<string> Banks() => ["3pl", "4pl", "rasch", "wrapped"];
