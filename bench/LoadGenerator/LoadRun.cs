@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace LoadGenerator;
+
+/// <summary>Rows the run added to Postgres (table counts before the load and after the hold phase).</summary>
+/// <param name="Attempts">Rows added to <c>attempts</c>.</param>
+/// <param name="Sessions">Rows added to <c>exam_sessions</c>.</param>
+public sealed record RowsWritten(long Attempts, long Sessions);
+
+/// <summary>Everything a run measured; <c>--json</c> writes it as is.</summary>
+public sealed record LoadReport
+{
+    /// <summary>"closed" or "open".</summary>
+    public required string Mode { get; init; }
+
+    /// <summary>When the run began (UTC).</summary>
+    public required DateTime StartedAt { get; init; }
+
+    /// <summary>The ExamApi base URLs the requests were split across.</summary>
+    public required IReadOnlyList<string> BaseUrls { get; init; }
+
+    /// <summary>The options of the run.</summary>
+    public required LoadOptions Options { get; init; }
+
+    /// <summary>Duration of the load phase (hold, verification and pgbench excluded).</summary>
+    public required double LoadSeconds { get; init; }
+
+    /// <summary>Answers acknowledged during the load phase.</summary>
+    public required long Answers { get; init; }
+
+    /// <summary>Answers acknowledged per second of the load phase.</summary>
+    public required double AnswersPerSecond { get; init; }
+
+    /// <summary>Exams started during the load phase.</summary>
+    public required long ExamsStarted { get; init; }
+
+    /// <summary>Exams completed during the load phase.</summary>
+    public required long ExamsCompleted { get; init; }
+
+    /// <summary>Exams completed per second of the load phase.</summary>
+    public required double ExamsPerSecond { get; init; }
+
+    /// <summary>Latency of successful requests of the load phase, per endpoint (open loop answers: from the scheduled time).</summary>
+    public required IReadOnlyDictionary<string, LatencySummary> Latency { get; init; }
+
+    /// <summary>Failed requests of the whole run by "endpoint status" ("answer 503", "start connection").</summary>
+    public required IReadOnlyDictionary<string, long> Errors { get; init; }
+
+    /// <summary>Requests re-sent to the next base URL after a connection error or timeout.</summary>
+    public required long ConnectionRetries { get; init; }
+
+    /// <summary>Answers re-sent after a transient refusal (503, no response, 409 "Answer in progress").</summary>
+    public required long TransientRetries { get; init; }
+
+    /// <summary>The open loop's schedule, for an open-loop run.</summary>
+    public OpenLoopSummary? OpenLoop { get; init; }
+
+    /// <summary>The Redis memory measurement, when sessions were held.</summary>
+    public HoldResult? Hold { get; init; }
+
+    /// <summary>Rows written to Postgres by the load and hold phases.</summary>
+    public required RowsWritten Rows { get; init; }
+
+    /// <summary>The verification pass over every session of the run.</summary>
+    public required VerificationResult Verification { get; init; }
+
+    /// <summary>The pgbench ceiling, when it ran.</summary>
+    public PgBenchResult? PgBench { get; init; }
+
+    /// <summary>Answers/s as a fraction of pgbench's single-insert tps on the same Postgres.</summary>
+    public double? AnswersPerPgBenchTps => PgBench is { Tps: > 0 } pgbench ? AnswersPerSecond / pgbench.Tps : null;
+}
+
+/// <summary>
+/// One load run against a target: imports or reads the item bank, drives the closed or open loop, holds sessions for
+/// the Redis memory measurement, verifies everything acknowledged against Postgres, and measures the pgbench ceiling.
+/// <see cref="Metrics"/> is live during the run (progress, or a fault test deciding when to kill a server).
+/// </summary>
+public sealed class LoadRun(ExamTarget target, LoadOptions options)
+{
+    /// <summary>Live counters and latencies.</summary>
+    public LoadMetrics Metrics { get; } = new();
+
+    /// <summary>Sessions started and answers acknowledged so far.</summary>
+    public AnswerLedger Ledger { get; } = new();
+
+    /// <summary>Runs every phase and returns the report.</summary>
+    public async Task<LoadReport> RunAsync(CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        options.Validate();
+        var startedAt = DateTime.UtcNow;
+        using var client = new ExamApiClient(target, Metrics, options.RequestTimeout);
+        Metrics.Phase = "item bank";
+        var bank = await LoadItemBank.EnsureAsync(client, options.Subject, options.BankSize, cancellationToken);
+        if (options.MaxItems > bank.Count) throw new ArgumentException($"max items {options.MaxItems} exceeds the {bank.Count} items of {options.Subject}.");
+        var context = new LoadContext(client, bank, Ledger, Metrics, options, Guid.NewGuid().ToString("N")[..8]);
+        var rowsBefore = await CountRowsAsync(cancellationToken);
+
+        Metrics.Phase = options.Rate is null ? "closed loop" : "open loop";
+        var clock = Stopwatch.StartNew();
+        var openLoop = options.Rate is null ? null : await OpenLoop.RunAsync(context, cancellationToken);
+        if (openLoop is null) await ClosedLoop.RunAsync(context, cancellationToken);
+        var loadSeconds = openLoop?.Seconds ?? clock.Elapsed.TotalSeconds;
+        var (answers, started, completed) = (Metrics.Answers, Metrics.ExamsStarted, Metrics.ExamsCompleted);
+        var latency = Metrics.LatencySummaries();
+
+        HoldResult? hold = null;
+        if (options.HoldSessions > 0)
+        {
+            Metrics.Phase = "hold";
+            hold = await HoldMeasurement.RunAsync(context, target, cancellationToken);
+        }
+        var rowsAfter = await CountRowsAsync(cancellationToken);
+
+        Metrics.Phase = "verify";
+        var verification = await new RunVerifier(target.PostgresConnectionString).VerifyAsync(Ledger, cancellationToken);
+        PgBenchResult? pgbench = null;
+        if (options.PgBenchSeconds > 0)
+        {
+            Metrics.Phase = "pgbench";
+            pgbench = await PgBench.RunAsync(target.PostgresConnectionString, options.PgBenchSeconds, cancellationToken);
+        }
+        Metrics.Phase = "done";
+
+        return new LoadReport
+        {
+            Mode = options.Rate is null ? "closed" : "open",
+            StartedAt = startedAt,
+            BaseUrls = [.. target.BaseUrls.Select(u => u.ToString())],
+            Options = options,
+            LoadSeconds = loadSeconds,
+            Answers = answers,
+            AnswersPerSecond = answers / loadSeconds,
+            ExamsStarted = started,
+            ExamsCompleted = completed,
+            ExamsPerSecond = completed / loadSeconds,
+            Latency = latency,
+            Errors = Metrics.ErrorCounts(),
+            ConnectionRetries = Metrics.ConnectionRetries,
+            TransientRetries = Metrics.TransientRetries,
+            OpenLoop = openLoop,
+            Hold = hold,
+            Rows = new RowsWritten(rowsAfter.Attempts - rowsBefore.Attempts, rowsAfter.Sessions - rowsBefore.Sessions),
+            Verification = verification,
+            PgBench = pgbench,
+        };
+    }
+
+    private async Task<RowsWritten> CountRowsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(target.UnpooledPostgres);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT (SELECT count(*) FROM attempts), (SELECT count(*) FROM exam_sessions)", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new RowsWritten(reader.GetInt64(0), reader.GetInt64(1));
+    }
+}
