@@ -46,7 +46,9 @@ internal static class ConsoleReport
             ? string.Create(Invariant, $"open loop, {report.Options.Rate:N0} answers/s scheduled for {report.Options.Duration.TotalSeconds:N0} s")
             : string.Create(Invariant, $"closed loop, concurrency {report.Options.Concurrency}, {report.ExamsStarted:N0} examinees"));
         summary.AddRow("target", Markup.Escape(string.Join(", ", report.BaseUrls)));
-        summary.AddRow("load phase", Seconds(report.LoadSeconds));
+        summary.AddRow("load phase", Seconds(report.LoadSeconds) + (report.LoadAverage is [var before, var after]
+            ? string.Create(Invariant, $" (machine load average {before:F1} → {after:F1})")
+            : string.Empty));
         summary.AddRow("answers", string.Create(Invariant, $"{report.Answers:N0} ({report.AnswersPerSecond:N0}/s)"));
         summary.AddRow("exams completed", string.Create(Invariant, $"{report.ExamsCompleted:N0} ({report.ExamsPerSecond:N1}/s)"));
         summary.AddRow("retries", string.Create(Invariant, $"{report.ConnectionRetries:N0} on another URL, {report.TransientRetries:N0} after a transient refusal"));

@@ -51,6 +51,7 @@ public static class LoadCli
         var examinees = new Option<int>("--examinees") { Description = "Closed loop: examinees in total (0: until --duration).", DefaultValueFactory = _ => defaults.Examinees };
         var rate = new Option<double?>("--rate") { Description = "Open loop: answers per second at fixed intervals; latency counts from the scheduled time." };
         var duration = new Option<double?>("--duration") { Description = "Seconds: the open loop's length (default 10), the closed loop's limit (default 60)." };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds of closed loop run first and left out of the figures (JIT, pools, caches).", DefaultValueFactory = _ => 0 };
         var openSessions = new Option<int?>("--open-sessions") { Description = "Open loop: active sessions kept ready (default max(64, rate/4))." };
         var maxItems = new Option<int>("--max-items") { Description = "Exam length asked for at start.", DefaultValueFactory = _ => defaults.MaxItems };
         var seTarget = new Option<double?>("--se-target") { Description = "SE that ends an exam early." };
@@ -64,7 +65,7 @@ public static class LoadCli
 
         var command = new RootCommand("loadgen: simulated examinees against the exam API; throughput, latency, Redis bytes per session, Postgres rows, verification, pgbench ceiling.")
         {
-            graph, baseUrls, adminKey, redis, postgres, concurrency, examinees, rate, duration, openSessions, maxItems, seTarget,
+            graph, baseUrls, adminKey, redis, postgres, concurrency, examinees, rate, duration, warmup, openSessions, maxItems, seTarget,
             holdSessions, holdAnswers, pgbenchSeconds, subject, seed, retryFor, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -88,6 +89,7 @@ public static class LoadCli
                     Examinees = parse.GetValue(examinees),
                     Rate = openRate,
                     Duration = TimeSpan.FromSeconds(parse.GetValue(duration) ?? (openRate is null ? 60 : 10)),
+                    Warmup = TimeSpan.FromSeconds(parse.GetValue(warmup)),
                     OpenSessions = parse.GetValue(openSessions),
                     MaxItems = parse.GetValue(maxItems),
                     SeTarget = parse.GetValue(seTarget),

@@ -26,6 +26,9 @@ public sealed record LoadReport
     /// <summary>Duration of the load phase (hold, verification and pgbench excluded).</summary>
     public required double LoadSeconds { get; init; }
 
+    /// <summary>The machine's 1-minute load average when the load phase began and ended (Linux), to judge how noisy it was.</summary>
+    public double[]? LoadAverage { get; init; }
+
     /// <summary>Answers acknowledged during the load phase.</summary>
     public required long Answers { get; init; }
 
@@ -59,7 +62,7 @@ public sealed record LoadReport
     /// <summary>The Redis memory measurement, when sessions were held.</summary>
     public HoldResult? Hold { get; init; }
 
-    /// <summary>Rows written to Postgres by the load and hold phases.</summary>
+    /// <summary>Rows written to Postgres by the load and hold phases (not the warm-up).</summary>
     public required RowsWritten Rows { get; init; }
 
     /// <summary>The verification pass over every session of the run.</summary>
@@ -95,16 +98,28 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
         Metrics.Phase = "item bank";
         var bank = await LoadItemBank.EnsureAsync(client, options.Subject, options.BankSize, cancellationToken);
         if (options.MaxItems > bank.Count) throw new ArgumentException($"max items {options.MaxItems} exceeds the {bank.Count} items of {options.Subject}.");
-        var context = new LoadContext(client, bank, Ledger, Metrics, options, Guid.NewGuid().ToString("N")[..8]);
+        var runId = Guid.NewGuid().ToString("N")[..8];
+        if (options.Warmup > TimeSpan.Zero)
+        {
+            Metrics.Phase = "warm-up";
+            var warmupMetrics = new LoadMetrics();
+            using var warmupClient = new ExamApiClient(target, warmupMetrics, options.RequestTimeout);
+            var warmup = options with { Examinees = 0, Duration = options.Warmup };
+            await ClosedLoop.RunAsync(new LoadContext(warmupClient, bank, Ledger, warmupMetrics, warmup, runId + "-warmup"), cancellationToken);
+        }
+
+        var context = new LoadContext(client, bank, Ledger, Metrics, options, runId);
         var rowsBefore = await CountRowsAsync(cancellationToken);
 
         Metrics.Phase = options.Rate is null ? "closed loop" : "open loop";
+        var loadAverageBefore = MachineLoadAverage();
         var clock = Stopwatch.StartNew();
         var openLoop = options.Rate is null ? null : await OpenLoop.RunAsync(context, cancellationToken);
         if (openLoop is null) await ClosedLoop.RunAsync(context, cancellationToken);
         var loadSeconds = openLoop?.Seconds ?? clock.Elapsed.TotalSeconds;
         var (answers, started, completed) = (Metrics.Answers, Metrics.ExamsStarted, Metrics.ExamsCompleted);
         var latency = Metrics.LatencySummaries();
+        var loadAverageAfter = MachineLoadAverage();
 
         HoldResult? hold = null;
         if (options.HoldSessions > 0)
@@ -131,6 +146,7 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             BaseUrls = [.. target.BaseUrls.Select(u => u.ToString())],
             Options = options,
             LoadSeconds = loadSeconds,
+            LoadAverage = loadAverageBefore is { } before && loadAverageAfter is { } after ? [before, after] : null,
             Answers = answers,
             AnswersPerSecond = answers / loadSeconds,
             ExamsStarted = started,
@@ -146,6 +162,12 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             Verification = verification,
             PgBench = pgbench,
         };
+    }
+
+    private static double? MachineLoadAverage()
+    {
+        const string path = "/proc/loadavg";
+        return File.Exists(path) && double.TryParse(File.ReadAllText(path).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
     }
 
     private async Task<RowsWritten> CountRowsAsync(CancellationToken cancellationToken)

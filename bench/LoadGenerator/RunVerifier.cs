@@ -155,62 +155,50 @@ public sealed class RunVerifier(string postgresConnectionString)
     private static bool SameSe(double replayed, double? stored) =>
         double.IsFinite(replayed) ? stored is { } value && SameBits(replayed, value) : stored is null;
 
-    private static async Task ReadAttemptsAsync(NpgsqlConnection connection, Guid[] sessionIds, Dictionary<Guid, List<StoredAttempt>> into, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            "SELECT session_id, seq, item_id, response, correct FROM attempts WHERE session_id = ANY($1) ORDER BY session_id, seq", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = sessionIds });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    private static Task ReadAttemptsAsync(NpgsqlConnection connection, Guid[] sessionIds, Dictionary<Guid, List<StoredAttempt>> into, CancellationToken cancellationToken) =>
+        ReadAsync(connection, "SELECT session_id, seq, item_id, response, correct FROM attempts WHERE session_id = ANY($1) ORDER BY session_id, seq", sessionIds, reader =>
         {
             var sessionId = reader.GetGuid(0);
             if (!into.TryGetValue(sessionId, out var list)) into[sessionId] = list = [];
             list.Add(new StoredAttempt(reader.GetInt32(1), reader.GetInt64(2), reader.GetInt32(3), reader.GetBoolean(4)));
-        }
-    }
+        }, cancellationToken);
 
-    private static async Task ReadSessionsAsync(NpgsqlConnection connection, Guid[] sessionIds, Dictionary<Guid, StoredSession> into, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            "SELECT id, subject, status, theta, se, configuration::text FROM exam_sessions WHERE id = ANY($1)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = sessionIds });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    private static Task ReadSessionsAsync(NpgsqlConnection connection, Guid[] sessionIds, Dictionary<Guid, StoredSession> into, CancellationToken cancellationToken) =>
+        ReadAsync(connection, "SELECT id, subject, status, theta, se, configuration::text FROM exam_sessions WHERE id = ANY($1)", sessionIds, reader =>
         {
             var id = reader.GetGuid(0);
             into[id] = new StoredSession(id, reader.GetString(1), reader.GetString(2), reader.GetDouble(3),
                 reader.IsDBNull(4) ? null : reader.GetDouble(4), Settings(reader.GetString(5)));
-        }
-    }
+        }, cancellationToken);
 
     private static async Task<Dictionary<string, BankSnapshot>> ReadBanksAsync(NpgsqlConnection connection, string[] subjects, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            "SELECT id, subject, topic, content, options, answer_key, a, b, c, d, status FROM items WHERE subject = ANY($1)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = subjects });
         var items = new List<ItemEntity>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
+        await ReadAsync(connection, "SELECT id, subject, topic, content, options, answer_key, a, b, c, d, status FROM items WHERE subject = ANY($1)", subjects, reader =>
+            items.Add(new ItemEntity
             {
-                items.Add(new ItemEntity
-                {
-                    Id = reader.GetInt64(0),
-                    Subject = reader.GetString(1),
-                    Topic = reader.GetString(2),
-                    Content = reader.GetString(3),
-                    Options = [.. reader.GetFieldValue<string[]>(4)],
-                    AnswerKey = reader.GetInt32(5),
-                    A = reader.GetDouble(6),
-                    B = reader.GetDouble(7),
-                    C = reader.GetDouble(8),
-                    D = reader.GetDouble(9),
-                    Status = reader.GetString(10),
-                });
-            }
-        }
+                Id = reader.GetInt64(0),
+                Subject = reader.GetString(1),
+                Topic = reader.GetString(2),
+                Content = reader.GetString(3),
+                Options = [.. reader.GetFieldValue<string[]>(4)],
+                AnswerKey = reader.GetInt32(5),
+                A = reader.GetDouble(6),
+                B = reader.GetDouble(7),
+                C = reader.GetDouble(8),
+                D = reader.GetDouble(9),
+                Status = reader.GetString(10),
+            }), cancellationToken);
         // Replay needs only the items' parameters and order, so the snapshot's version number does not matter.
         return items.GroupBy(i => i.Subject).ToDictionary(g => g.Key, g => BankSnapshot.Create(g.Key, 0, g));
+    }
+
+    private static async Task ReadAsync(NpgsqlConnection connection, string sql, object parameter, Action<NpgsqlDataReader> row, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) row(reader);
     }
 
     // The session's stored configuration (ExamSessionService writes it): only the settings the Engine composition reads.
