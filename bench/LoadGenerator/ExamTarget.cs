@@ -65,11 +65,17 @@ public sealed class ExamGraph : IAsyncDisposable
     /// <summary>The graph as a load target.</summary>
     public ExamTarget Target { get; }
 
-    /// <summary>Starts the graph with <paramref name="adminKey"/> as ExamApi's admin key and waits until every resource is healthy.</summary>
-    public static async Task<ExamGraph> StartAsync(string adminKey, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts the graph with <paramref name="adminKey"/> as ExamApi's admin key, plus any <paramref name="examApiEnvironment"/>
+    /// variables for ExamApi (e.g. a log level, to measure what it costs), and waits until every resource is healthy.
+    /// </summary>
+    public static async Task<ExamGraph> StartAsync(
+        string adminKey, TimeSpan timeout, IReadOnlyDictionary<string, string>? examApiEnvironment = null, CancellationToken cancellationToken = default)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
             configuration: new Dictionary<string, string?> { ["Parameters:admin-key"] = adminKey });
+        var examApi = builder.CreateResourceBuilder<AppHost.Hosting.Resources.ProjectResource>("examapi");
+        foreach (var (name, value) in examApiEnvironment ?? new Dictionary<string, string>()) examApi.WithEnvironment(name, value);
         var app = builder.Build();
         try
         {

@@ -47,6 +47,7 @@ public static class LoadCli
         var adminKey = new Option<string?>("--admin-key") { Description = "ExamApi admin key (with --base-url; AppHost: .data/parameters/admin-key)." };
         var redis = new Option<string?>("--redis") { Description = "Redis connection string, e.g. 127.0.0.1:6379,password=... (with --base-url)." };
         var postgres = new Option<string?>("--postgres") { Description = "examdb connection string, e.g. Host=127.0.0.1;Port=5432;Username=postgres;Password=...;Database=examdb (with --base-url)." };
+        var examApiEnvironment = new Option<string[]>("--examapi-env") { Description = "With --graph: NAME=VALUE environment variable for ExamApi (repeatable), e.g. Logging__LogLevel__Default=Warning." };
         var concurrency = new Option<int>("--concurrency") { Description = "Closed loop: examinees in flight at once.", DefaultValueFactory = _ => defaults.Concurrency };
         var examinees = new Option<int>("--examinees") { Description = "Closed loop: examinees in total (0: until --duration).", DefaultValueFactory = _ => defaults.Examinees };
         var rate = new Option<double?>("--rate") { Description = "Open loop: answers per second at fixed intervals; latency counts from the scheduled time." };
@@ -65,7 +66,7 @@ public static class LoadCli
 
         var command = new RootCommand("loadgen: simulated examinees against the exam API; throughput, latency, Redis bytes per session, Postgres rows, verification, pgbench ceiling.")
         {
-            graph, baseUrls, adminKey, redis, postgres, concurrency, examinees, rate, duration, warmup, openSessions, maxItems, seTarget,
+            graph, examApiEnvironment, baseUrls, adminKey, redis, postgres, concurrency, examinees, rate, duration, warmup, openSessions, maxItems, seTarget,
             holdSessions, holdAnswers, pgbenchSeconds, subject, seed, retryFor, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -79,6 +80,7 @@ public static class LoadCli
             // Redirected output has no width; Spectre would wrap the tables at 80 columns.
             if (!live) console.Profile.Width = 160;
             LoadOptions options;
+            Dictionary<string, string> environment;
             try
             {
                 var openRate = parse.GetValue(rate);
@@ -102,6 +104,10 @@ public static class LoadCli
                 options.Validate();
                 if (parse.GetValue(graph) == (parse.GetValue(baseUrls) is { Length: > 0 }))
                     throw new ArgumentException("give either --graph or --base-url.");
+                environment = (parse.GetValue(examApiEnvironment) ?? []).Select(pair => pair.Split('=', 2)).ToDictionary(
+                    pair => pair.Length == 2 && pair[0].Length > 0 ? pair[0] : throw new ArgumentException($"--examapi-env '{string.Join('=', pair)}' is not NAME=VALUE."),
+                    pair => pair[1]);
+                if (environment.Count > 0 && !parse.GetValue(graph)) throw new ArgumentException("--examapi-env needs --graph.");
             }
             catch (ArgumentException error)
             {
@@ -115,7 +121,7 @@ public static class LoadCli
                 if (parse.GetValue(graph))
                 {
                     console.WriteLine("Starting the graph (Redis, Postgres, ExamApi, CleanupWorker)…");
-                    await using var started = await ExamGraph.StartAsync($"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), cancellationToken);
+                    await using var started = await ExamGraph.StartAsync($"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), environment, cancellationToken);
                     report = await RunAsync(console, live, plain, started.Target, options, cancellationToken);
                 }
                 else

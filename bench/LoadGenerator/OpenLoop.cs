@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Threading.Channels;
 
 namespace LoadGenerator;
 
@@ -24,11 +23,11 @@ internal static class OpenLoop
         var options = context.Options;
         var rate = options.Rate ?? throw new InvalidOperationException("The open loop needs a rate.");
         var poolSize = options.OpenSessions ?? Math.Max(64, (int)Math.Ceiling(rate / 4));
-        var idle = Channel.CreateUnbounded<Examinee>();
+        var idle = new IdleSessions(options.Seed);
         var replacements = new ConcurrentBag<Task>();
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-        await FillAsync(context, idle.Writer, poolSize, cancellationToken);
+        await FillAsync(context, idle, poolSize, cancellationToken);
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
         var inFlight = new List<Task>();
@@ -55,40 +54,39 @@ internal static class OpenLoop
         var seconds = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
         await WhenAllSettled(replacements);
 
-        idle.Writer.Complete();
-        var remaining = new List<Examinee>();
-        while (idle.Reader.TryRead(out var examinee)) remaining.Add(examinee);
-        await Parallel.ForEachAsync(remaining, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(idle.TakeAll(), new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
             async (examinee, token) => await examinee.PersistAsync(Examinee.Complete, token));
         return new OpenLoopSummary(rate, scheduled, seconds, poolSize, context.Metrics.PoolStarved);
 
         async Task DispatchAsync(long due)
         {
-            if (!idle.Reader.TryRead(out var examinee))
+            var examinee = idle.TryTake();
+            if (examinee is null)
             {
                 context.Metrics.Starved();
-                examinee = await idle.Reader.ReadAsync(drain.Token);
+                examinee = await idle.TakeAsync(drain.Token);
             }
 
             var outcome = await examinee.AnswerAsync(due, drain.Token);
             if (outcome == StepOutcome.Transient || (outcome == StepOutcome.Succeeded && !examinee.Done))
             {
                 // A refused answer is sent again, unchanged, at a later tick.
-                idle.Writer.TryWrite(examinee);
+                idle.Return(examinee);
                 return;
             }
 
             await examinee.PersistAsync(Examinee.Complete, drain.Token);
-            if (Stopwatch.GetTimestamp() < end) replacements.Add(FillAsync(context, idle.Writer, 1, drain.Token));
+            // Replaced while answers are still scheduled or waiting for a session; afterwards the pool may shrink.
+            if (Stopwatch.GetTimestamp() < end || idle.Waiting > 0) replacements.Add(FillAsync(context, idle, 1, drain.Token));
         }
     }
 
-    private static Task FillAsync(LoadContext context, ChannelWriter<Examinee> idle, int count, CancellationToken cancellationToken) =>
+    private static Task FillAsync(LoadContext context, IdleSessions idle, int count, CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = context.Options.Concurrency, CancellationToken = cancellationToken },
             async (_, token) =>
             {
                 var examinee = context.NewExaminee(context.Options.MaxItems);
-                if (await examinee.PersistAsync(Examinee.Start, token)) idle.TryWrite(examinee);
+                if (await examinee.PersistAsync(Examinee.Start, token)) idle.Return(examinee);
             });
 
     private static async Task WhenAllSettled(IEnumerable<Task> tasks)
