@@ -36,8 +36,8 @@ internal sealed record ItemPage(ItemView[] Items, int Page, int PageSize, int To
 /// <summary>The answer of an import.</summary>
 internal sealed record ImportResponse(int Imported);
 
-/// <summary>The ProblemDetails title, which tells a retryable 409 ("Answer in progress") from a final one.</summary>
-internal sealed record ProblemBody(string? Title);
+/// <summary>The ProblemDetails title, which tells a retryable 409 ("Answer in progress") from a final one, and its detail.</summary>
+internal sealed record ProblemBody(string? Title, string? Detail);
 
 /// <summary>Source-generated JSON for the request and response bodies: the generator shares the CPU with the server.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]

@@ -68,8 +68,9 @@ internal static class ConsoleReport
 
         if (report.Errors.Count > 0)
         {
-            var errors = Table("Errors", "count");
-            foreach (var (key, count) in report.Errors) errors.AddRow(Markup.Escape(key), count.ToString("N0", Invariant));
+            var errors = Table("Errors", "count", "first said");
+            foreach (var (key, count) in report.Errors)
+                errors.AddRow(Markup.Escape(key), count.ToString("N0", Invariant), Markup.Escape(report.ErrorExamples.GetValueOrDefault(key) ?? string.Empty));
             console.Write(errors);
         }
 

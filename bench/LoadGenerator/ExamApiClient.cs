@@ -92,14 +92,15 @@ internal sealed class ExamApiClient : IDisposable
                     return new ApiResult<T>(status, value, null);
                 }
 
-                metrics.Error(endpoint, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                return new ApiResult<T>(status, default, ProblemTitle(bytes));
+                var problem = Problem(bytes);
+                metrics.Error(endpoint, status.ToString(System.Globalization.CultureInfo.InvariantCulture), problem is null ? null : $"{problem.Title}: {problem.Detail}");
+                return new ApiResult<T>(status, default, problem?.Title);
             }
             catch (Exception error) when (IsConnectionFailure(error, cancellationToken))
             {
                 if (attempt + 1 >= attempts)
                 {
-                    metrics.Error(endpoint, "connection");
+                    metrics.Error(endpoint, "connection", error.Message);
                     return new ApiResult<T>(0, default, error.Message);
                 }
 
@@ -118,11 +119,11 @@ internal sealed class ExamApiClient : IDisposable
         _ => false,
     };
 
-    private static string? ProblemTitle(byte[] body)
+    private static ProblemBody? Problem(byte[] body)
     {
         try
         {
-            return body.Length == 0 ? null : JsonSerializer.Deserialize(body, ApiJson.Default.ProblemBody)?.Title;
+            return body.Length == 0 ? null : JsonSerializer.Deserialize(body, ApiJson.Default.ProblemBody);
         }
         catch (JsonException)
         {

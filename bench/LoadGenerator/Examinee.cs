@@ -8,7 +8,7 @@ internal enum StepOutcome
     /// <summary>Acknowledged.</summary>
     Succeeded,
 
-    /// <summary>Not recorded but worth sending again: no response, 502/503/504, or 409 "Answer in progress".</summary>
+    /// <summary>Not acknowledged but worth sending again: no response, a 5xx, or 409 "Answer in progress".</summary>
     Transient,
 
     /// <summary>Refused for good (4xx); the examinee gives up its session.</summary>
@@ -146,9 +146,11 @@ internal sealed class Examinee
         return (item.AnswerKey + 1 + random.Next(item.OptionCount - 1)) % item.OptionCount;
     }
 
+    // Every step is idempotent on the server except start, where a repeat at worst leaves an unused session; so any
+    // server error is worth repeating: an answer that committed before its 500 is then acknowledged, not left behind.
     private static StepOutcome Classify<T>(ApiResult<T> result) => result.Status switch
     {
-        0 or 502 or 503 or 504 => StepOutcome.Transient,
+        0 or >= 500 => StepOutcome.Transient,
         409 when result.ProblemTitle == AnswerInProgress => StepOutcome.Transient,
         _ => StepOutcome.Failed,
     };

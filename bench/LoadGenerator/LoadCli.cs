@@ -61,7 +61,7 @@ public static class LoadCli
         var pgbenchSeconds = new Option<int>("--pgbench-seconds") { Description = "Seconds of pgbench single inserts on the same Postgres after the load (0: skip).", DefaultValueFactory = _ => 10 };
         var subject = new Option<string>("--subject") { Description = "The generator's subject (imported if it has no items).", DefaultValueFactory = _ => defaults.Subject };
         var seed = new Option<int>("--seed") { Description = "Seed of the examinees' abilities and answers.", DefaultValueFactory = _ => defaults.Seed };
-        var retryFor = new Option<double>("--retry-for") { Description = "Seconds an examinee keeps re-sending a request refused as transient (503, no response).", DefaultValueFactory = _ => defaults.RetryFor.TotalSeconds };
+        var retryFor = new Option<double>("--retry-for") { Description = "Seconds an examinee keeps re-sending a request refused as transient (a 5xx, no response).", DefaultValueFactory = _ => defaults.RetryFor.TotalSeconds };
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to FILE, or to stdout with '-' (progress and tables then go to stderr)." };
 
         var command = new RootCommand("loadgen: simulated examinees against the exam API; throughput, latency, Redis bytes per session, Postgres rows, verification, pgbench ceiling.")
@@ -72,11 +72,14 @@ public static class LoadCli
         command.SetAction(async (parse, cancellationToken) =>
         {
             var jsonPath = parse.GetValue(json);
-            var console = jsonPath == "-"
-                ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
-                : AnsiConsole.Console;
             var live = jsonPath == "-" ? !Console.IsErrorRedirected : !Console.IsOutputRedirected;
             var plain = jsonPath == "-" ? Console.Error : Console.Out;
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(plain),
+                Ansi = live ? AnsiSupport.Detect : AnsiSupport.No,
+                ColorSystem = live ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            });
             // Redirected output has no width; Spectre would wrap the tables at 80 columns.
             if (!live) console.Profile.Width = 160;
             LoadOptions options;

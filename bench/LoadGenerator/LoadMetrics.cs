@@ -43,6 +43,7 @@ public sealed class LoadMetrics
 {
     private readonly List<long>[] latencies = [.. Enumerable.Range(0, Enum.GetValues<ExamEndpoint>().Length).Select(_ => new List<long>())];
     private readonly ConcurrentDictionary<(ExamEndpoint Endpoint, string Status), long> errors = new();
+    private readonly ConcurrentDictionary<(ExamEndpoint Endpoint, string Status), string> examples = new();
     private long answers;
     private long examsStarted;
     private long examsCompleted;
@@ -94,11 +95,12 @@ public sealed class LoadMetrics
         lock (list) list.Add(ticks);
     }
 
-    /// <summary>Records a failed request: an HTTP status code, or "connection" when no response came.</summary>
-    internal void Error(ExamEndpoint endpoint, string status)
+    /// <summary>Records a failed request: an HTTP status code, or "connection" when no response came, with what it said.</summary>
+    internal void Error(ExamEndpoint endpoint, string status, string? description)
     {
         Interlocked.Increment(ref errorCount);
         errors.AddOrUpdate((endpoint, status), 1, (_, n) => n + 1);
+        if (description is not null) examples.TryAdd((endpoint, status), description);
     }
 
     /// <summary>Latency percentiles per endpoint that saw a success.</summary>
@@ -116,8 +118,13 @@ public sealed class LoadMetrics
     }
 
     /// <summary>Failed requests by "endpoint status", e.g. "answer 503" or "start connection".</summary>
-    public IReadOnlyDictionary<string, long> ErrorCounts() =>
-        new SortedDictionary<string, long>(errors.ToDictionary(e => $"{Name(e.Key.Endpoint)} {e.Key.Status}", e => e.Value), StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> ErrorCounts() => ByKey(errors);
+
+    /// <summary>The first ProblemDetails title and detail (or connection error) seen for each key of <see cref="ErrorCounts"/>.</summary>
+    public IReadOnlyDictionary<string, string> ErrorExamples() => ByKey(examples);
+
+    private static SortedDictionary<string, T> ByKey<T>(ConcurrentDictionary<(ExamEndpoint Endpoint, string Status), T> values) =>
+        new(values.ToDictionary(e => $"{Name(e.Key.Endpoint)} {e.Key.Status}", e => e.Value), StringComparer.Ordinal);
 
     private static string Name(ExamEndpoint endpoint) => endpoint.ToString().ToLowerInvariant();
 }

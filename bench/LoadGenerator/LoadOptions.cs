@@ -45,7 +45,7 @@ public sealed record LoadOptions
     /// <summary>Seed of the examinees' true θ and answers.</summary>
     public int Seed { get; init; } = 1;
 
-    /// <summary>How long an examinee keeps re-sending a request refused as transient (503, no response) before giving up.</summary>
+    /// <summary>How long an examinee keeps re-sending a request refused as transient (a 5xx, no response) before giving up.</summary>
     public TimeSpan RetryFor { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>HTTP timeout of one request on one base URL.</summary>

@@ -50,10 +50,13 @@ public sealed record LoadReport
     /// <summary>Failed requests of the whole run by "endpoint status" ("answer 503", "start connection").</summary>
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
 
+    /// <summary>What the first failure of each <see cref="Errors"/> key said (ProblemDetails title and detail, or the connection error).</summary>
+    public required IReadOnlyDictionary<string, string> ErrorExamples { get; init; }
+
     /// <summary>Requests re-sent to the next base URL after a connection error or timeout.</summary>
     public required long ConnectionRetries { get; init; }
 
-    /// <summary>Answers re-sent after a transient refusal (503, no response, 409 "Answer in progress").</summary>
+    /// <summary>Answers re-sent after a transient refusal (a 5xx, no response, 409 "Answer in progress").</summary>
     public required long TransientRetries { get; init; }
 
     /// <summary>The open loop's schedule, for an open-loop run.</summary>
@@ -154,6 +157,7 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             ExamsPerSecond = completed / loadSeconds,
             Latency = latency,
             Errors = Metrics.ErrorCounts(),
+            ErrorExamples = Metrics.ErrorExamples(),
             ConnectionRetries = Metrics.ConnectionRetries,
             TransientRetries = Metrics.TransientRetries,
             OpenLoop = openLoop,
