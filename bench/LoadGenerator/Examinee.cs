@@ -31,10 +31,10 @@ internal sealed class LoadContext(ExamApiClient client, LoadItemBank bank, Answe
     public LoadOptions Options => options;
 
     /// <summary>The next examinee, its true θ and answers fixed by the run's seed and its number.</summary>
-    public Examinee NewExaminee(int maxItems)
+    public Examinee NewExaminee(int maxItems, int? leaveAfter = null)
     {
         var index = Interlocked.Increment(ref next);
-        return new Examinee(this, $"loadgen-{runId}-{index}", new Random(unchecked(options.Seed * 1_000_003 + index)), maxItems);
+        return new Examinee(this, $"loadgen-{runId}-{index}", new Random(unchecked(options.Seed * 1_000_003 + index)), maxItems) { LeaveAfter = leaveAfter };
     }
 }
 
@@ -84,6 +84,12 @@ internal sealed class Examinee
 
     /// <summary>Acknowledged answers.</summary>
     public int Answered { get; private set; }
+
+    /// <summary>Answers after which the student completes the exam before its stopping rule, or null to run to the end.</summary>
+    public int? LeaveAfter { get; init; }
+
+    /// <summary>Nothing more to answer: the stopping rule ended the exam or the student is leaving.</summary>
+    public bool Finished => Done || Answered >= LeaveAfter;
 
     public async Task<StepOutcome> StartAsync(long began, CancellationToken cancellationToken)
     {

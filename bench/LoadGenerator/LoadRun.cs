@@ -71,16 +71,19 @@ public sealed record LoadReport
     /// <summary>The verification pass over every session of the run.</summary>
     public required VerificationResult Verification { get; init; }
 
-    /// <summary>The pgbench ceiling, when it ran.</summary>
+    /// <summary>The pgbench ceiling (measured just before the load), when it ran.</summary>
     public PgBenchResult? PgBench { get; init; }
+
+    /// <summary>Why pgbench failed (e.g. no free connection slot), when it did; the rest of the run still counts.</summary>
+    public string? PgBenchError { get; init; }
 
     /// <summary>Answers/s as a fraction of pgbench's single-insert tps on the same Postgres.</summary>
     public double? AnswersPerPgBenchTps => PgBench is { Tps: > 0 } pgbench ? AnswersPerSecond / pgbench.Tps : null;
 }
 
 /// <summary>
-/// One load run against a target: imports or reads the item bank, drives the closed or open loop, holds sessions for
-/// the Redis memory measurement, verifies everything acknowledged against Postgres, and measures the pgbench ceiling.
+/// One load run against a target: imports or reads the item bank, measures the pgbench ceiling, drives the closed or
+/// open loop, holds sessions for the Redis memory measurement, and verifies everything acknowledged against Postgres.
 /// <see cref="Metrics"/> is live during the run (progress, or a fault test deciding when to kill a server).
 /// </summary>
 public sealed class LoadRun(ExamTarget target, LoadOptions options)
@@ -101,6 +104,22 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
         Metrics.Phase = "item bank";
         var bank = await LoadItemBank.EnsureAsync(client, options.Subject, options.BankSize, cancellationToken);
         if (options.MaxItems > bank.Count) throw new ArgumentException($"max items {options.MaxItems} exceeds the {bank.Count} items of {options.Subject}.");
+        // Before the load: afterwards ExamApi's connection pool may hold most of Postgres's connection slots.
+        PgBenchResult? pgbench = null;
+        string? pgbenchError = null;
+        if (options.PgBenchSeconds > 0)
+        {
+            Metrics.Phase = "pgbench";
+            try
+            {
+                pgbench = await PgBench.RunAsync(target.PostgresConnectionString, options.PgBenchSeconds, cancellationToken);
+            }
+            catch (Exception error) when (error is InvalidOperationException or NpgsqlException or System.ComponentModel.Win32Exception)
+            {
+                pgbenchError = error.Message;
+            }
+        }
+
         var runId = Guid.NewGuid().ToString("N")[..8];
         if (options.Warmup > TimeSpan.Zero)
         {
@@ -134,12 +153,6 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
 
         Metrics.Phase = "verify";
         var verification = await new RunVerifier(target.PostgresConnectionString).VerifyAsync(Ledger, cancellationToken);
-        PgBenchResult? pgbench = null;
-        if (options.PgBenchSeconds > 0)
-        {
-            Metrics.Phase = "pgbench";
-            pgbench = await PgBench.RunAsync(target.PostgresConnectionString, options.PgBenchSeconds, cancellationToken);
-        }
         Metrics.Phase = "done";
 
         return new LoadReport
@@ -165,6 +178,7 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             Rows = new RowsWritten(rowsAfter.Attempts - rowsBefore.Attempts, rowsAfter.Sessions - rowsBefore.Sessions),
             Verification = verification,
             PgBench = pgbench,
+            PgBenchError = pgbenchError,
         };
     }
 

@@ -27,7 +27,10 @@ internal static class OpenLoop
         var replacements = new ConcurrentBag<Task>();
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-        await FillAsync(context, idle, poolSize, cancellationToken);
+        // Students of the first pool leave after a uniform random number of answers: the pool then starts with the
+        // spread of progress it has in steady state, instead of every session finishing (and restarting) together.
+        var leave = new Random(options.Seed);
+        await FillAsync(context, idle, poolSize, () => leave.Next(1, options.MaxItems + 1), cancellationToken);
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
         var inFlight = new List<Task>();
@@ -68,7 +71,7 @@ internal static class OpenLoop
             }
 
             var outcome = await examinee.AnswerAsync(due, drain.Token);
-            if (outcome == StepOutcome.Transient || (outcome == StepOutcome.Succeeded && !examinee.Done))
+            if (outcome == StepOutcome.Transient || (outcome == StepOutcome.Succeeded && !examinee.Finished))
             {
                 // A refused answer is sent again, unchanged, at a later tick.
                 idle.Return(examinee);
@@ -77,15 +80,16 @@ internal static class OpenLoop
 
             await examinee.PersistAsync(Examinee.Complete, drain.Token);
             // Replaced while answers are still scheduled or waiting for a session; afterwards the pool may shrink.
-            if (Stopwatch.GetTimestamp() < end || idle.Waiting > 0) replacements.Add(FillAsync(context, idle, 1, drain.Token));
+            if (Stopwatch.GetTimestamp() < end || idle.Waiting > 0) replacements.Add(FillAsync(context, idle, 1, () => null, drain.Token));
         }
     }
 
-    private static Task FillAsync(LoadContext context, IdleSessions idle, int count, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = context.Options.Concurrency, CancellationToken = cancellationToken },
-            async (_, token) =>
+    private static Task FillAsync(LoadContext context, IdleSessions idle, int count, Func<int?> leaveAfter, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(Enumerable.Range(0, count).Select(_ => leaveAfter()).ToArray(),
+            new ParallelOptions { MaxDegreeOfParallelism = context.Options.Concurrency, CancellationToken = cancellationToken },
+            async (leave, token) =>
             {
-                var examinee = context.NewExaminee(context.Options.MaxItems);
+                var examinee = context.NewExaminee(context.Options.MaxItems, leave);
                 if (await examinee.PersistAsync(Examinee.Start, token)) idle.Return(examinee);
             });
 
