@@ -1,0 +1,100 @@
+using System.Globalization;
+using ExamStore.HotState;
+using StackExchange.Redis;
+
+namespace LoadGenerator;
+
+/// <summary>Redis memory held by active sessions.</summary>
+/// <param name="Sessions">Sessions held active (started and answered as asked, not ended).</param>
+/// <param name="AnswersEach">Answers given in each.</param>
+/// <param name="UsedMemoryBefore">INFO memory <c>used_memory</c> before opening them.</param>
+/// <param name="UsedMemoryAfter">The same with them open.</param>
+/// <param name="ActiveIndexBefore">ZCARD of the activity index before.</param>
+/// <param name="ActiveIndexAfter">ZCARD of the activity index with them open.</param>
+/// <param name="StateValueBytes">STRLEN of one held session's state value.</param>
+/// <param name="StateKeyMemoryUsage">MEMORY USAGE of that key (value, key and allocator overhead), when the server has the command.</param>
+/// <param name="QuestionKeysAdded">Question cache keys that appeared meanwhile: they are in the delta but are not per session.</param>
+public sealed record HoldResult(
+    int Sessions, int AnswersEach, long UsedMemoryBefore, long UsedMemoryAfter, long ActiveIndexBefore, long ActiveIndexAfter,
+    long StateValueBytes, long? StateKeyMemoryUsage, long QuestionKeysAdded)
+{
+    /// <summary>The used_memory delta per held session, everything included (state, activity index entry, allocator).</summary>
+    public double BytesPerSession => Sessions == 0 ? 0 : (UsedMemoryAfter - UsedMemoryBefore) / (double)Sessions;
+}
+
+/// <summary>
+/// Opens <see cref="LoadOptions.HoldSessions"/> sessions, answers <see cref="LoadOptions.HoldAnswers"/> items in each
+/// (maxItems is larger, so they stay active), reads Redis's used_memory before and after, then completes them.
+/// </summary>
+internal static class HoldMeasurement
+{
+    // More than the answers given, so no held session ends by its length; at most the bank.
+    private const int SpareItems = 10;
+
+    public static async Task<HoldResult> RunAsync(LoadContext context, ExamTarget target, CancellationToken cancellationToken)
+    {
+        var options = ConfigurationOptions.Parse(target.RedisConnectionString);
+        options.AllowAdmin = true;
+        using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var database = redis.GetDatabase();
+        var index = new SessionStateStore(redis, new HotStateOptions());
+
+        var usedBefore = await UsedMemoryAsync(server);
+        var indexBefore = await index.ActiveCountAsync();
+        var questionsBefore = CountQuestionKeys(server);
+
+        var answers = context.Options.HoldAnswers;
+        var maxItems = Math.Min(answers + SpareItems, context.Bank.Count);
+        var examinees = Enumerable.Range(0, context.Options.HoldSessions).Select(_ => context.NewExaminee(maxItems)).ToArray();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = context.Options.Concurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(examinees, parallel, async (examinee, token) =>
+        {
+            if (!await examinee.PersistAsync(Examinee.Start, token)) return;
+            while (examinee.Answered < answers && !examinee.Done)
+            {
+                if (!await examinee.PersistAsync(Examinee.Answer, token)) return;
+            }
+        });
+        var held = examinees.Where(e => e.Started && !e.Done && e.Answered == answers).ToArray();
+
+        var usedAfter = await UsedMemoryAsync(server);
+        var indexAfter = await index.ActiveCountAsync();
+        var questionsAfter = CountQuestionKeys(server);
+        long stateBytes = 0;
+        long? memoryUsage = null;
+        if (held.Length > 0)
+        {
+            var key = SessionStateStore.StateKey(held[0].SessionId);
+            stateBytes = await database.StringLengthAsync(key);
+            memoryUsage = await MemoryUsageAsync(database, key);
+        }
+
+        await Parallel.ForEachAsync(examinees.Where(e => e.Started), parallel, async (examinee, token) => await examinee.PersistAsync(Examinee.Complete, token));
+        return new HoldResult(held.Length, answers, usedBefore, usedAfter, indexBefore, indexAfter, stateBytes, memoryUsage, questionsAfter - questionsBefore);
+    }
+
+    private static async Task<long> UsedMemoryAsync(IServer server)
+    {
+        var info = await server.InfoAsync("memory");
+        var used = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "used_memory").Value
+            ?? throw new InvalidOperationException("Redis INFO memory has no used_memory (Garnet does not report it).");
+        return long.Parse(used, CultureInfo.InvariantCulture);
+    }
+
+    // SCAN, never KEYS: the keyspace holds every active session.
+    private static long CountQuestionKeys(IServer server) => server.Keys(pattern: "question:*", pageSize: 1000).LongCount();
+
+    private static async Task<long?> MemoryUsageAsync(IDatabase database, string key)
+    {
+        try
+        {
+            var result = await database.ScriptEvaluateAsync("return redis.call('MEMORY', 'USAGE', KEYS[1])", [key]);
+            return result.IsNull ? null : (long)result;
+        }
+        catch (RedisServerException)
+        {
+            return null;
+        }
+    }
+}

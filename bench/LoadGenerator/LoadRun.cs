@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace LoadGenerator;
+
+/// <summary>Rows the run added to Postgres (table counts before the load and after the hold phase).</summary>
+/// <param name="Attempts">Rows added to <c>attempts</c>.</param>
+/// <param name="Sessions">Rows added to <c>exam_sessions</c>.</param>
+public sealed record RowsWritten(long Attempts, long Sessions);
+
+/// <summary>Everything a run measured; <c>--json</c> writes it as is.</summary>
+public sealed record LoadReport
+{
+    /// <summary>"closed" or "open".</summary>
+    public required string Mode { get; init; }
+
+    /// <summary>When the run began (UTC).</summary>
+    public required DateTime StartedAt { get; init; }
+
+    /// <summary>The ExamApi base URLs the requests were split across.</summary>
+    public required IReadOnlyList<string> BaseUrls { get; init; }
+
+    /// <summary>The options of the run.</summary>
+    public required LoadOptions Options { get; init; }
+
+    /// <summary>Duration of the load phase (hold, verification and pgbench excluded).</summary>
+    public required double LoadSeconds { get; init; }
+
+    /// <summary>The machine's 1-minute load average when the load phase began and ended (Linux), to judge how noisy it was.</summary>
+    public double[]? LoadAverage { get; init; }
+
+    /// <summary>Answers acknowledged during the load phase.</summary>
+    public required long Answers { get; init; }
+
+    /// <summary>Answers acknowledged per second of the load phase.</summary>
+    public required double AnswersPerSecond { get; init; }
+
+    /// <summary>Exams started during the load phase.</summary>
+    public required long ExamsStarted { get; init; }
+
+    /// <summary>Exams completed during the load phase.</summary>
+    public required long ExamsCompleted { get; init; }
+
+    /// <summary>Exams completed per second of the load phase.</summary>
+    public required double ExamsPerSecond { get; init; }
+
+    /// <summary>Latency of successful requests of the load phase, per endpoint (open loop answers: from the scheduled time).</summary>
+    public required IReadOnlyDictionary<string, LatencySummary> Latency { get; init; }
+
+    /// <summary>Failed requests of the whole run by "endpoint status" ("answer 503", "start connection").</summary>
+    public required IReadOnlyDictionary<string, long> Errors { get; init; }
+
+    /// <summary>What the first failure of each <see cref="Errors"/> key said (ProblemDetails title and detail, or the connection error).</summary>
+    public required IReadOnlyDictionary<string, string> ErrorExamples { get; init; }
+
+    /// <summary>Requests re-sent to the next base URL after a connection error or timeout.</summary>
+    public required long ConnectionRetries { get; init; }
+
+    /// <summary>Answers re-sent after a transient refusal (a 5xx, no response, 409 "Answer in progress").</summary>
+    public required long TransientRetries { get; init; }
+
+    /// <summary>The open loop's schedule, for an open-loop run.</summary>
+    public OpenLoopSummary? OpenLoop { get; init; }
+
+    /// <summary>The Redis memory measurement, when sessions were held.</summary>
+    public HoldResult? Hold { get; init; }
+
+    /// <summary>Rows written to Postgres by the load and hold phases (not the warm-up).</summary>
+    public required RowsWritten Rows { get; init; }
+
+    /// <summary>The verification pass over every session of the run.</summary>
+    public required VerificationResult Verification { get; init; }
+
+    /// <summary>The pgbench ceiling (measured just before the load), when it ran.</summary>
+    public PgBenchResult? PgBench { get; init; }
+
+    /// <summary>Why pgbench failed (e.g. no free connection slot), when it did; the rest of the run still counts.</summary>
+    public string? PgBenchError { get; init; }
+
+    /// <summary>Answers/s as a fraction of pgbench's single-insert tps on the same Postgres.</summary>
+    public double? AnswersPerPgBenchTps => PgBench is { Tps: > 0 } pgbench ? AnswersPerSecond / pgbench.Tps : null;
+}
+
+/// <summary>
+/// One load run against a target: imports or reads the item bank, measures the pgbench ceiling, drives the closed or
+/// open loop, holds sessions for the Redis memory measurement, and verifies everything acknowledged against Postgres.
+/// <see cref="Metrics"/> is live during the run (progress, or a fault test deciding when to kill a server).
+/// </summary>
+public sealed class LoadRun(ExamTarget target, LoadOptions options)
+{
+    /// <summary>Live counters and latencies.</summary>
+    public LoadMetrics Metrics { get; } = new();
+
+    /// <summary>Sessions started and answers acknowledged so far.</summary>
+    public AnswerLedger Ledger { get; } = new();
+
+    /// <summary>Runs every phase and returns the report.</summary>
+    public async Task<LoadReport> RunAsync(CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        options.Validate();
+        var startedAt = DateTime.UtcNow;
+        using var client = new ExamApiClient(target, Metrics, options.RequestTimeout);
+        Metrics.Phase = "item bank";
+        var bank = await LoadItemBank.EnsureAsync(client, options.Subject, options.BankSize, cancellationToken);
+        if (options.MaxItems > bank.Count) throw new ArgumentException($"max items {options.MaxItems} exceeds the {bank.Count} items of {options.Subject}.");
+        // Before the load: afterwards ExamApi's connection pool may hold most of Postgres's connection slots.
+        PgBenchResult? pgbench = null;
+        string? pgbenchError = null;
+        if (options.PgBenchSeconds > 0)
+        {
+            Metrics.Phase = "pgbench";
+            try
+            {
+                pgbench = await PgBench.RunAsync(target.PostgresConnectionString, options.PgBenchSeconds, cancellationToken);
+            }
+            catch (Exception error) when (error is InvalidOperationException or NpgsqlException or System.ComponentModel.Win32Exception)
+            {
+                pgbenchError = error.Message;
+            }
+        }
+
+        var runId = Guid.NewGuid().ToString("N")[..8];
+        if (options.Warmup > TimeSpan.Zero)
+        {
+            Metrics.Phase = "warm-up";
+            var warmupMetrics = new LoadMetrics();
+            using var warmupClient = new ExamApiClient(target, warmupMetrics, options.RequestTimeout);
+            var warmup = options with { Examinees = 0, Duration = options.Warmup };
+            await ClosedLoop.RunAsync(new LoadContext(warmupClient, bank, Ledger, warmupMetrics, warmup, runId + "-warmup"), cancellationToken);
+        }
+
+        var context = new LoadContext(client, bank, Ledger, Metrics, options, runId);
+        var rowsBefore = await CountRowsAsync(cancellationToken);
+
+        Metrics.Phase = options.Rate is null ? "closed loop" : "open loop";
+        var loadAverageBefore = MachineLoadAverage();
+        var clock = Stopwatch.StartNew();
+        var openLoop = options.Rate is null ? null : await OpenLoop.RunAsync(context, cancellationToken);
+        if (openLoop is null) await ClosedLoop.RunAsync(context, cancellationToken);
+        var loadSeconds = openLoop?.Seconds ?? clock.Elapsed.TotalSeconds;
+        var (answers, started, completed) = (Metrics.Answers, Metrics.ExamsStarted, Metrics.ExamsCompleted);
+        var latency = Metrics.LatencySummaries();
+        var loadAverageAfter = MachineLoadAverage();
+
+        HoldResult? hold = null;
+        if (options.HoldSessions > 0)
+        {
+            Metrics.Phase = "hold";
+            hold = await HoldMeasurement.RunAsync(context, target, cancellationToken);
+        }
+        var rowsAfter = await CountRowsAsync(cancellationToken);
+
+        Metrics.Phase = "verify";
+        var verification = await new RunVerifier(target.PostgresConnectionString).VerifyAsync(Ledger, cancellationToken);
+        Metrics.Phase = "done";
+
+        return new LoadReport
+        {
+            Mode = options.Rate is null ? "closed" : "open",
+            StartedAt = startedAt,
+            BaseUrls = [.. target.BaseUrls.Select(u => u.ToString())],
+            Options = options,
+            LoadSeconds = loadSeconds,
+            LoadAverage = loadAverageBefore is { } before && loadAverageAfter is { } after ? [before, after] : null,
+            Answers = answers,
+            AnswersPerSecond = answers / loadSeconds,
+            ExamsStarted = started,
+            ExamsCompleted = completed,
+            ExamsPerSecond = completed / loadSeconds,
+            Latency = latency,
+            Errors = Metrics.ErrorCounts(),
+            ErrorExamples = Metrics.ErrorExamples(),
+            ConnectionRetries = Metrics.ConnectionRetries,
+            TransientRetries = Metrics.TransientRetries,
+            OpenLoop = openLoop,
+            Hold = hold,
+            Rows = new RowsWritten(rowsAfter.Attempts - rowsBefore.Attempts, rowsAfter.Sessions - rowsBefore.Sessions),
+            Verification = verification,
+            PgBench = pgbench,
+            PgBenchError = pgbenchError,
+        };
+    }
+
+    private static double? MachineLoadAverage()
+    {
+        const string path = "/proc/loadavg";
+        return File.Exists(path) && double.TryParse(File.ReadAllText(path).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
+    }
+
+    private async Task<RowsWritten> CountRowsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(target.UnpooledPostgres);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT (SELECT count(*) FROM attempts), (SELECT count(*) FROM exam_sessions)", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new RowsWritten(reader.GetInt64(0), reader.GetInt64(1));
+    }
+}
