@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AppHost.Hosting;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -142,7 +143,13 @@ public static class LoadCli
                 else if (jsonPath is not null) await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, ReportJson), CancellationToken.None);
                 return report.Verification.Passed ? 0 : 1;
             }
-            catch (Exception error) when (error is ArgumentException or UriFormatException or InvalidOperationException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("loadgen: cancelled; nothing reported.");
+                return 2;
+            }
+            catch (Exception error) when (error is ArgumentException or UriFormatException or InvalidOperationException or DistributedApplicationException
+                or HttpRequestException or Npgsql.NpgsqlException or StackExchange.Redis.RedisException)
             {
                 await Console.Error.WriteLineAsync($"loadgen: {error.Message}");
                 return 2;
