@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AppHost.Hosting;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -53,7 +54,7 @@ public static class LoadCli
         var rate = new Option<double?>("--rate") { Description = "Open loop: answers per second at fixed intervals; latency counts from the scheduled time." };
         var duration = new Option<double?>("--duration") { Description = "Seconds: the open loop's length (default 10), the closed loop's limit (default 60)." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of closed loop run first and left out of the figures (JIT, pools, caches).", DefaultValueFactory = _ => 0 };
-        var openSessions = new Option<int?>("--open-sessions") { Description = "Open loop: active sessions kept ready (default max(64, rate/4))." };
+        var openSessions = new Option<int?>("--open-sessions") { Description = $"Open loop: active sessions (students), also the most answers in flight (default {LoadOptions.DefaultOpenSessions})." };
         var maxItems = new Option<int>("--max-items") { Description = "Exam length asked for at start.", DefaultValueFactory = _ => defaults.MaxItems };
         var seTarget = new Option<double?>("--se-target") { Description = "SE that ends an exam early." };
         var holdSessions = new Option<int>("--hold-sessions") { Description = "Sessions held open for the Redis bytes-per-session measurement (0: skip).", DefaultValueFactory = _ => 1000 };
@@ -142,7 +143,13 @@ public static class LoadCli
                 else if (jsonPath is not null) await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, ReportJson), CancellationToken.None);
                 return report.Verification.Passed ? 0 : 1;
             }
-            catch (Exception error) when (error is ArgumentException or UriFormatException or InvalidOperationException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("loadgen: cancelled; nothing reported.");
+                return 2;
+            }
+            catch (Exception error) when (error is ArgumentException or UriFormatException or InvalidOperationException or DistributedApplicationException
+                or HttpRequestException or Npgsql.NpgsqlException or StackExchange.Redis.RedisException)
             {
                 await Console.Error.WriteLineAsync($"loadgen: {error.Message}");
                 return 2;

@@ -24,7 +24,13 @@ public sealed record LoadOptions
     /// <summary>Open loop: how long answers are scheduled. Closed loop: no examinee starts, and no answer is sent, after it.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Open loop: active sessions kept ready; default max(64, rate / 4).</summary>
+    /// <summary>Open loop sessions when <see cref="OpenSessions"/> is not set.</summary>
+    public const int DefaultOpenSessions = 64;
+
+    /// <summary>
+    /// Open loop: active sessions (students) kept ready, default <see cref="DefaultOpenSessions"/>. Also the most answers
+    /// in flight: when the server falls behind, further scheduled answers wait for a session, and that wait counts.
+    /// </summary>
     public int? OpenSessions { get; init; }
 
     /// <summary>Maximum test length asked for at start.</summary>

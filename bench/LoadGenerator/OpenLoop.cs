@@ -22,7 +22,7 @@ internal static class OpenLoop
     {
         var options = context.Options;
         var rate = options.Rate ?? throw new InvalidOperationException("The open loop needs a rate.");
-        var poolSize = options.OpenSessions ?? Math.Max(64, (int)Math.Ceiling(rate / 4));
+        var poolSize = options.OpenSessions ?? LoadOptions.DefaultOpenSessions;
         var idle = new IdleSessions(options.Seed);
         var replacements = new ConcurrentBag<Task>();
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
