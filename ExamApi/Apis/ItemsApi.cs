@@ -116,7 +116,7 @@ internal static class ItemsApi
             var items = await query.OrderBy(i => i.Id).Skip((pageNumber - 1) * size).Take(size).ToListAsync(cancellationToken);
             return TypedResults.Ok(new ItemPage(items.Select(ItemView.From).ToArray(), pageNumber, size, total));
         }
-        catch (Exception error) when (IsDatabaseUnavailable(error))
+        catch (Exception error) when (DatabaseFailures.IsUnavailable(error))
         {
             return DatabaseUnavailable();
         }
@@ -129,7 +129,7 @@ internal static class ItemsApi
             var item = await services.Db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
             return item is null ? NotFound(id) : TypedResults.Ok(ItemView.From(item));
         }
-        catch (Exception error) when (IsDatabaseUnavailable(error))
+        catch (Exception error) when (DatabaseFailures.IsUnavailable(error))
         {
             return DatabaseUnavailable();
         }
@@ -188,7 +188,7 @@ internal static class ItemsApi
         {
             entity = await services.Db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
         }
-        catch (Exception error) when (IsDatabaseUnavailable(error))
+        catch (Exception error) when (DatabaseFailures.IsUnavailable(error))
         {
             return DatabaseUnavailable();
         }
@@ -259,15 +259,6 @@ internal static class ItemsApi
 
     internal static ProblemHttpResult DatabaseUnavailable() =>
         TypedResults.Problem("The exam database is unreachable; nothing was changed. Retry shortly.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Database unavailable");
-
-    internal static bool IsDatabaseUnavailable(Exception error) => error switch
-    {
-        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal),
-        NpgsqlException or TimeoutException => true,
-        DbUpdateException { InnerException: { } inner } => IsDatabaseUnavailable(inner),
-        InvalidOperationException { InnerException: { } inner } => IsDatabaseUnavailable(inner),
-        _ => false,
-    };
 }
 
 /// <summary>What the item endpoints need.</summary>
@@ -295,7 +286,7 @@ internal sealed record ItemServices(
             await ItemBankVersions.BumpAsync(Db, subjects, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (Exception error) when (ItemsApi.IsDatabaseUnavailable(error))
+        catch (Exception error) when (DatabaseFailures.IsUnavailable(error))
         {
             return ItemsApi.DatabaseUnavailable();
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ExamApi.Extensions;
 using ExamStore.Bank;
+using ExamStore.Data;
 using ExamStore.HotState;
 using ExamStore.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -156,7 +157,7 @@ internal static class MonitoringApi
             var outcome = await sweeper.SweepAsync(TimeSpan.FromMinutes(minutes), cancellationToken);
             return TypedResults.Ok(new CleanupResult(outcome.Expired, !outcome.Ran));
         }
-        catch (Exception error) when (ItemsApi.IsDatabaseUnavailable(error) || error is ExamException { Kind: ExamErrorKind.Unavailable })
+        catch (Exception error) when (DatabaseFailures.IsUnavailable(error) || error is ExamException { Kind: ExamErrorKind.Unavailable })
         {
             return ItemsApi.DatabaseUnavailable();
         }

@@ -2,7 +2,6 @@ using ExamApi.Extensions;
 using ExamStore.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace ExamApi.Apis;
 
@@ -32,9 +31,9 @@ internal static class StudentsApi
             rows = await services.Db.StudentProficiencies.AsNoTracking().Where(p => p.StudentId == studentId)
                 .OrderBy(p => p.Subject).ThenBy(p => p.Topic).ToListAsync(context.RequestAborted);
         }
-        catch (NpgsqlException)
+        catch (Exception error) when (DatabaseFailures.IsUnavailable(error))
         {
-            return TypedResults.Problem("The exam database is unreachable; retry shortly.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Database unavailable");
+            return ItemsApi.DatabaseUnavailable();
         }
 
         // Topic "" is the subject as a whole; a subject row is written together with its topics.

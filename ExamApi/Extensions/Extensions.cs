@@ -18,9 +18,20 @@ internal static class Extensions
     /// <inheritdoc cref="CacheConnectionName"/>
     public const string ExamDatabaseConnectionName = "examdb";
 
+    /// <summary>Connections one instance opens to Postgres at most, unless the connection string sets another Maximum Pool Size.</summary>
+    public const int MaxDatabaseConnections = 32;
+
+    private const int DefaultNpgsqlPoolSize = 100;
+
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient(CacheConnectionName);
+        // Postgres allows 100 connections by default for every client together. A bounded pool makes a burst queue
+        // for a connection inside the API (and get a 503 after the pool's wait) instead of being refused by the server.
+        builder.AddNpgsqlDataSource(ExamDatabaseConnectionName, dataSource =>
+        {
+            if (dataSource.ConnectionStringBuilder.MaxPoolSize == DefaultNpgsqlPoolSize) dataSource.ConnectionStringBuilder.MaxPoolSize = MaxDatabaseConnections;
+        });
         builder.AddNpgsqlDbContext<ExamDbContext>(ExamDatabaseConnectionName);
         builder.Services.AddSingleton<ExamMetrics>();
         builder.Services.AddSingleton<IExamFlowObserver>(services => services.GetRequiredService<ExamMetrics>());

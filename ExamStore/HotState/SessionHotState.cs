@@ -55,7 +55,7 @@ public sealed record SessionHotState(
     private const byte EstimatorMask = 0b0011;
     private const byte HasSeTarget = 0b0100;
     private const byte HasExpiry = 0b1000;
-    private const int MaxHeader = 2 + 3 * 10 + 8 + 4 + 3 * 10 + 1;
+    private const int MaxHeader = 2 + 3 * 10 + 8 + 4 + 3 * 10 + 10;
 
     /// <summary>
     /// The seed of the selection made after <paramref name="answered"/> answers. Deriving it from the session seed and
@@ -73,7 +73,6 @@ public sealed record SessionHotState(
     public byte[] ToBytes()
     {
         var subject = Encoding.UTF8.GetBytes(Subject);
-        if (subject.Length > 255) throw new InvalidOperationException("A subject name is at most 255 bytes.");
         var exam = Exam.ToBytes(includeEstimate: false);
         Span<byte> header = stackalloc byte[MaxHeader];
         var lastActivity = ToUnixMs(LastActivity);
@@ -93,7 +92,7 @@ public sealed record SessionHotState(
         WriteVarint(header, ref length, (ulong)lastActivity);
         WriteVarint(header, ref length, ZigZag(ToUnixMs(ServedAt) - lastActivity));
         if (ExpiresAt is { } expires) WriteVarint(header, ref length, ZigZag(ToUnixMs(expires) - lastActivity));
-        header[length++] = (byte)subject.Length;
+        WriteVarint(header, ref length, (ulong)subject.Length);
 
         var buffer = new byte[length + subject.Length + exam.Length];
         header[..length].CopyTo(buffer);
@@ -134,7 +133,7 @@ public sealed record SessionHotState(
         var lastActivity = (long)ReadVarint(data, ref position);
         var servedAt = lastActivity + UnZigZag(ReadVarint(data, ref position));
         long? expires = (flags & HasExpiry) != 0 ? lastActivity + UnZigZag(ReadVarint(data, ref position)) : null;
-        int subjectLength = Take(data, ref position, 1)[0];
+        var subjectLength = checked((int)ReadVarint(data, ref position));
         var subject = Encoding.UTF8.GetString(Take(data, ref position, subjectLength));
         return new SessionHotState(
             subject,

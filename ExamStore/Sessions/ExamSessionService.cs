@@ -149,6 +149,8 @@ public sealed class ExamSessionService(
                 NextSelection = next is null ? null : JsonSerializer.Serialize(next, Json),
             };
             var proficiency = ExamEngine.TopicProficiency(snapshot, step.State.Items, step.State.Responses);
+            // Read before the commit: once the attempt is in, nothing may fail before the answer is acknowledged.
+            var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, snapshot, next.ItemId, cancellationToken).AsTask());
 
             bool written;
             using (ActivitySource.StartActivity("exam.persist"))
@@ -167,7 +169,6 @@ public sealed class ExamSessionService(
                     : hotState.SaveAsync(sessionId, hot with { LastActivity = now, ServedAt = now, Exam = step.State }));
                 released = true;
             }
-            var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, snapshot, next.ItemId, cancellationToken).AsTask());
             return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), proficiency, step.Stop.Stop, step.Stop.Rule, nextItem);
         }
         finally
@@ -532,20 +533,11 @@ public sealed class ExamSessionService(
         {
             return await call();
         }
-        catch (Exception error) when (IsDatabaseUnavailable(error))
+        catch (Exception error) when (DatabaseFailures.IsUnavailable(error))
         {
             throw new ExamException(ExamErrorKind.Unavailable, "Database unavailable", "The exam database is unreachable; nothing was recorded. Retry shortly.");
         }
     }
-
-    private static bool IsDatabaseUnavailable(Exception error) => error switch
-    {
-        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal),
-        NpgsqlException or TimeoutException => true,
-        DbUpdateException { InnerException: { } inner } => IsDatabaseUnavailable(inner),
-        InvalidOperationException { InnerException: DbException inner } => IsDatabaseUnavailable(inner),
-        _ => false,
-    };
 
     private sealed record StoredConfiguration(string Estimator, int MaxItems, int MinItems, double? SeTarget, int? TimeLimitSeconds, int Seed);
 }
