@@ -194,7 +194,7 @@ public sealed class ExamSessionService(
         var configuration = JsonSerializer.Deserialize<StoredConfiguration>(session.Configuration, Json)!;
         if (session.Status != SessionStatus.Active)
             return new ExamStatus(sessionId, session.StudentId, session.Subject, session.Status, session.Theta, session.Se, session.ItemCount, configuration.MaxItems, null, session.LastActivityAt, session.ExpiresAt, session.StopReason);
-        var hot = await LoadAsync(sessionId, cancellationToken);
+        var hot = await LoadAsync(sessionId, cancellationToken, session);
         if (hot is null) return null;
         var ttl = redisHealth.IsAvailable ? await TryRedis(() => hotState.TimeToLiveAsync(sessionId)) : null;
         return new ExamStatus(sessionId, session.StudentId, session.Subject, session.Status, hot.Exam.Theta, Finite(hot.Exam.StandardError), hot.Exam.Count, hot.Settings.MaxItems,
@@ -291,12 +291,13 @@ public sealed class ExamSessionService(
     /// <summary>
     /// Rebuilds an active session's hot state from Postgres by replaying its attempts through the Engine (θ and SE are
     /// bit-identical to the uninterrupted run). Null when the session is not active. The caller decides how it goes
-    /// back to Redis: under the submission lock, or only where Redis has no newer state.
+    /// back to Redis: under the submission lock, or only where Redis has no newer state. A caller that has just read the
+    /// session row passes it as <paramref name="session"/>, saving a query.
     /// </summary>
-    public async Task<SessionHotState?> RebuildAsync(Guid sessionId, CancellationToken cancellationToken)
+    public async Task<SessionHotState?> RebuildAsync(Guid sessionId, CancellationToken cancellationToken, ExamSessionEntity? session = null)
     {
         using var activity = ActivitySource.StartActivity("exam.rebuild");
-        var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
+        session ??= await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
         if (session is null || session.Status != SessionStatus.Active) return null;
         var attempts = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId).OrderBy(a => a.Seq)
             .Select(a => new { a.ItemId, a.Correct, a.AnsweredAt, a.NextSelection }).ToListAsync(cancellationToken));
@@ -321,11 +322,11 @@ public sealed class ExamSessionService(
 
     // Reads take no lock: a rebuilt state is written back only where Redis has none, so it never overwrites the state
     // an answer wrote in the meantime.
-    private async Task<SessionHotState?> LoadAsync(Guid sessionId, CancellationToken cancellationToken)
+    private async Task<SessionHotState?> LoadAsync(Guid sessionId, CancellationToken cancellationToken, ExamSessionEntity? session = null)
     {
         var hot = redisHealth.IsAvailable ? await TryRedis(() => hotState.LoadAsync(sessionId)) : null;
         if (hot is not null) return ExamEngine.WithEstimate(await BankAsync(hot.Subject, cancellationToken), hot);
-        hot = await RebuildAsync(sessionId, cancellationToken);
+        hot = await RebuildAsync(sessionId, cancellationToken, session);
         if (hot is not null) await TryRedis(() => hotState.SaveIfAbsentAsync(sessionId, hot));
         return hot;
     }

@@ -16,6 +16,8 @@ internal sealed record StartResponse(Guid SessionId, string Token, ServedItem It
 internal sealed record AnswerRequest(Guid SessionId, long ItemId, int Response);
 
 /// <summary>The parts of a recorded answer the generator uses.</summary>
+internal sealed record StatusResponse(Guid SessionId, string Status, int Answered, double Theta);
+
 internal sealed record AnswerResponse(int Answered, double Theta, double? Se, bool Done, ServedItem? NextItem);
 
 /// <summary>The body of <c>POST /api/adaptive/complete</c>.</summary>
@@ -45,6 +47,7 @@ internal sealed record ProblemBody(string? Title, string? Detail);
 [JsonSerializable(typeof(StartResponse))]
 [JsonSerializable(typeof(AnswerRequest))]
 [JsonSerializable(typeof(AnswerResponse))]
+[JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(CompleteRequest))]
 [JsonSerializable(typeof(CompleteResponse))]
 [JsonSerializable(typeof(ItemInput[]))]

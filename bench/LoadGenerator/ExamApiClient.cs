@@ -51,6 +51,10 @@ internal sealed class ExamApiClient : IDisposable
         SendAsync(ExamEndpoint.Answer, HttpMethod.Post, "/api/adaptive/answer", JsonSerializer.SerializeToUtf8Bytes(request, ApiJson.Default.AnswerRequest),
             new AuthenticationHeaderValue("Bearer", token), ApiJson.Default.AnswerResponse, began, cancellationToken);
 
+    public Task<ApiResult<StatusResponse>> RebuildStatusAsync(Guid sessionId, string token, CancellationToken cancellationToken) =>
+        SendAsync(ExamEndpoint.Rebuild, HttpMethod.Get, $"/api/adaptive/{sessionId}", null,
+            new AuthenticationHeaderValue("Bearer", token), ApiJson.Default.StatusResponse, Stopwatch.GetTimestamp(), cancellationToken);
+
     public Task<ApiResult<CompleteResponse>> CompleteAsync(Guid sessionId, string token, CancellationToken cancellationToken) =>
         SendAsync(ExamEndpoint.Complete, HttpMethod.Post, "/api/adaptive/complete", JsonSerializer.SerializeToUtf8Bytes(new CompleteRequest(sessionId), ApiJson.Default.CompleteRequest),
             new AuthenticationHeaderValue("Bearer", token), ApiJson.Default.CompleteResponse, Stopwatch.GetTimestamp(), cancellationToken);

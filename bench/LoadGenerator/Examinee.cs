@@ -105,6 +105,10 @@ internal sealed class Examinee
         return StepOutcome.Succeeded;
     }
 
+    /// <summary>Reads the session's status (after its Redis state was deleted, this times a rebuild from Postgres).</summary>
+    public async Task<bool> ReadStatusAsync(CancellationToken cancellationToken) =>
+        (await context.Client.RebuildStatusAsync(SessionId, token, cancellationToken)).Succeeded;
+
     /// <summary>Answers the current item; an answer that was not acknowledged is sent again unchanged (idempotent).</summary>
     public async Task<StepOutcome> AnswerAsync(long began, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using ExamStore.HotState;
 using StackExchange.Redis;
@@ -14,9 +15,10 @@ namespace LoadGenerator;
 /// <param name="StateValueBytes">STRLEN of one held session's state value.</param>
 /// <param name="StateKeyMemoryUsage">MEMORY USAGE of that key (value, key and allocator overhead), when the server has the command.</param>
 /// <param name="QuestionKeysAdded">Question cache keys that appeared meanwhile: they are in the delta but are not per session.</param>
+/// <param name="Rebuild">Status reads of held sessions whose Redis state was deleted: a replay from Postgres, HTTP included.</param>
 public sealed record HoldResult(
     int Sessions, int AnswersEach, long UsedMemoryBefore, long UsedMemoryAfter, long ActiveIndexBefore, long ActiveIndexAfter,
-    long StateValueBytes, long? StateKeyMemoryUsage, long QuestionKeysAdded)
+    long StateValueBytes, long? StateKeyMemoryUsage, long QuestionKeysAdded, LatencySummary Rebuild)
 {
     /// <summary>The used_memory delta per held session, everything included (state, activity index entry, allocator).</summary>
     public double BytesPerSession => Sessions == 0 ? 0 : (UsedMemoryAfter - UsedMemoryBefore) / (double)Sessions;
@@ -30,6 +32,9 @@ internal static class HoldMeasurement
 {
     // More than the answers given, so no held session ends by its length; at most the bank.
     private const int SpareItems = 10;
+
+    // Sessions whose rebuild from Postgres is timed (the "rebuild" latency row).
+    private const int RebuildSamples = 500;
 
     public static async Task<HoldResult> RunAsync(LoadContext context, ExamTarget target, CancellationToken cancellationToken)
     {
@@ -70,8 +75,20 @@ internal static class HoldMeasurement
             memoryUsage = await MemoryUsageAsync(database, key);
         }
 
+        // Rebuild latency: the state of each held session (up to RebuildSamples) is deleted, then a status read
+        // replays its answers from Postgres and writes it back; one at a time, so each is timed alone.
+        var rebuildTicks = new List<long>();
+        foreach (var examinee in held.Take(RebuildSamples))
+        {
+            await database.KeyDeleteAsync(SessionStateStore.StateKey(examinee.SessionId));
+            var began = Stopwatch.GetTimestamp();
+            if (!await examinee.ReadStatusAsync(cancellationToken)) throw new InvalidOperationException($"The status of held session {examinee.SessionId} could not be read after its Redis state was deleted.");
+            rebuildTicks.Add(Stopwatch.GetTimestamp() - began);
+        }
+
         await Parallel.ForEachAsync(examinees.Where(e => e.Started), parallel, async (examinee, token) => await examinee.PersistAsync(Examinee.Complete, token));
-        return new HoldResult(held.Length, answers, usedBefore, usedAfter, indexBefore, indexAfter, stateBytes, memoryUsage, questionsAfter - questionsBefore);
+        return new HoldResult(held.Length, answers, usedBefore, usedAfter, indexBefore, indexAfter, stateBytes, memoryUsage, questionsAfter - questionsBefore,
+            LatencySummary.FromTicks([.. rebuildTicks]));
     }
 
     private static async Task<long> UsedMemoryAsync(IServer server)

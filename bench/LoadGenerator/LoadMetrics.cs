@@ -17,6 +17,9 @@ public enum ExamEndpoint
 
     /// <summary>The admin item endpoints (import and read-back).</summary>
     Items,
+
+    /// <summary><c>GET /api/adaptive/{id}</c> of a session whose Redis state was deleted: a rebuild from Postgres (timed by the hold).</summary>
+    Rebuild,
 }
 
 /// <summary>Latency percentiles of one endpoint, in milliseconds (nearest rank).</summary>
