@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace ExamStore.HotState;
@@ -96,6 +97,7 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// <summary>Takes the submission lock and reads the state in one round trip.</summary>
     public async Task<SessionLock> LockAndLoadAsync(Guid sessionId)
     {
+        using var span = RedisTelemetry.StartCall(redis, "EVAL exam.lock_load");
         var token = Guid.NewGuid().ToString("N");
         var result = (RedisResult[])(await Database.ScriptEvaluateAsync(
             LockAndLoadScript,
@@ -111,6 +113,7 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// </summary>
     public async Task<bool> SaveAndUnlockAsync(Guid sessionId, string token, SessionHotState state)
     {
+        using var span = RedisTelemetry.StartCall(redis, "EVAL exam.save_unlock");
         var batch = Database.CreateBatch();
         var saved = batch.ScriptEvaluateAsync(
             SaveAndUnlockScript,
@@ -125,6 +128,7 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// <summary>Writes a state without a lock (a new session, or one rebuilt from Postgres) and indexes it.</summary>
     public async Task SaveAsync(Guid sessionId, SessionHotState state)
     {
+        using var span = RedisTelemetry.StartCall(redis, "SET exam.save");
         var batch = Database.CreateBatch();
         var set = batch.StringSetAsync(StateKey(sessionId), state.ToBytes(), options.SessionTtl);
         var indexed = Index(batch, sessionId, state);
@@ -135,18 +139,23 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// <summary>Writes a state rebuilt without the lock, only where Redis has none; false when it had one.</summary>
     public async Task<bool> SaveIfAbsentAsync(Guid sessionId, SessionHotState state)
     {
+        using var span = RedisTelemetry.StartCall(redis, "SET NX exam.save_if_absent");
         if (!await Database.StringSetAsync(StateKey(sessionId), state.ToBytes(), options.SessionTtl, When.NotExists)) return false;
         await Index(Database, sessionId, state);
         return true;
     }
 
     /// <summary>Releases the lock if this token still holds it.</summary>
-    public Task ReleaseAsync(Guid sessionId, string token) =>
-        Database.ScriptEvaluateAsync(ReleaseScript, [LockKey(sessionId)], [token]);
+    public async Task ReleaseAsync(Guid sessionId, string token)
+    {
+        using var span = RedisTelemetry.StartCall(redis, "EVAL exam.unlock");
+        await Database.ScriptEvaluateAsync(ReleaseScript, [LockKey(sessionId)], [token]);
+    }
 
     /// <summary>The state without locking (for reads), or null when Redis has none.</summary>
     public async Task<SessionHotState?> LoadAsync(Guid sessionId)
     {
+        using var span = RedisTelemetry.StartCall(redis, "GET exam.load");
         var value = await Database.StringGetAsync(StateKey(sessionId));
         return value.IsNull ? null : Read((byte[])value!);
     }
@@ -160,6 +169,7 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// <summary>Removes a session's state, lock and index entry (completion, abandonment).</summary>
     public async Task RemoveAsync(Guid sessionId)
     {
+        using var span = RedisTelemetry.StartCall(redis, "DEL exam.remove");
         var batch = Database.CreateBatch();
         var state = batch.KeyDeleteAsync(StateKey(sessionId));
         var lockKey = batch.KeyDeleteAsync(LockKey(sessionId));
