@@ -27,7 +27,7 @@ public sealed record StateSnapshot(
 /// <param name="ServerErrors">Responses ≥ 500, or no response.</param>
 /// <param name="AcceptedWrites">Fuzzed writes answered 2xx (none is valid, so each is a bug).</param>
 /// <param name="UnexpectedStatus">Other statuses outside the refusals expected (400, 401, 403, 404, 405, 409, 413, 415, 422, 431).</param>
-/// <param name="WithoutProblemDetails">400, 401, 403, 409, 413, 415 and 422 responses whose body is not application/problem+json.</param>
+/// <param name="WithoutProblemDetails">400, 401, 403, 409, 413, 415 and 422 responses whose body is not application/problem+json (an empty 400 from Kestrel itself aside).</param>
 /// <param name="Examples">The first response of each kind of failure, described.</param>
 /// <param name="Before">The graph's state before fuzzing.</param>
 /// <param name="After">And after.</param>
@@ -64,7 +64,7 @@ internal static class Fuzzer
         var byStatus = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var byEndpoint = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var examples = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        int serverErrors = 0, acceptedWrites = 0, unexpected = 0, withoutProblem = 0;
+        int serverErrors = 0, acceptedWrites = 0, unexpected = 0, withoutProblem = 0, refusedByServer = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, options.FuzzRequests), new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
             async (index, token) =>
@@ -91,6 +91,12 @@ internal static class Fuzzer
                 {
                     Interlocked.Increment(ref unexpected);
                     failure = "unexpected status";
+                }
+                else if (status == 400 && contentType is null && body.Length == 0)
+                {
+                    // Kestrel refused the request line or headers (a %00 in the path) before any middleware ran; the
+                    // API's status-code pages give every empty refusal of its own a ProblemDetails body.
+                    Interlocked.Increment(ref refusedByServer);
                 }
                 else if (ProblemStatuses.Contains(status) && contentType != "application/problem+json")
                 {
@@ -125,6 +131,7 @@ internal static class Fuzzer
             ["acceptedWrites"] = acceptedWrites,
             ["unexpectedStatus"] = unexpected,
             ["withoutProblemDetails"] = withoutProblem,
+            ["refusedByKestrelWithoutBody"] = refusedByServer,
         };
         foreach (var (status, count) in summary.ByStatus) figures["status." + status] = count;
         return (summary, checks, figures);
