@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace LoadGenerator.Faults;
 
@@ -9,7 +8,7 @@ namespace LoadGenerator.Faults;
 /// found it except for replica-kill (the killed replica stays down). redis-kill, postgres-restart, eviction and fuzz can
 /// share one graph; replica-kill needs one with two ExamApi replicas.
 /// </summary>
-public static partial class FaultRun
+public static class FaultRun
 {
     private static readonly TimeSpan HealthyTimeout = TimeSpan.FromSeconds(60);
 
@@ -35,6 +34,7 @@ public static partial class FaultRun
         var startedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         var app = graph.App;
+        using var failures = new UnhandledExceptionLog(app.GetResource("examapi").Log);
         LoadReport? load = null;
         FuzzSummary? fuzz = null;
         List<FaultCheck> checks;
@@ -65,6 +65,9 @@ public static partial class FaultRun
                 var refused = load.Errors.GetValueOrDefault("answer 503");
                 checks.Add(new FaultCheck("answers during the outage got 503 and were not acknowledged", acknowledgedWhileDown == replayed && refused > 0,
                     $"{acknowledgedWhileDown} answers acknowledged while Postgres was down, {replayed} of them recorded before it stopped; {refused} answers refused with 503"));
+                var otherServerErrors = load.Errors.Where(e => e.Key.Split(' ')[^1] is ['5', _, _] status && status != "503").ToArray();
+                checks.Add(new FaultCheck("Postgres being down is a 503, never another 5xx", otherServerErrors.Length == 0,
+                    otherServerErrors.Length == 0 ? "none" : string.Join("; ", otherServerErrors.Select(e => $"{e.Key} × {e.Value}: {load.ErrorExamples.GetValueOrDefault(e.Key)}"))));
                 break;
             case FaultScenario.ReplicaKill:
                 if (graph.Target.BaseUrls.Count < 2) throw new InvalidOperationException("replica-kill needs a graph with two ExamApi replicas.");
@@ -94,29 +97,8 @@ public static partial class FaultRun
             Figures = new SortedDictionary<string, double>(figures, StringComparer.Ordinal),
             Load = load,
             Fuzz = fuzz,
-            ExamApiFailures = Failures(app.GetResource("examapi").Log.Tail(500)),
+            ExamApiFailures = failures.Stop(),
         };
     }
 
-    // ASP.NET Core's console logger writes "fail: Category[id]" and then the message and stack indented below it, up
-    // to the next entry's level prefix.
-    private static List<string> Failures(IReadOnlyList<string> raw)
-    {
-        const int MaxLines = 80;
-        // The child's console logger may colour the level ("\e[41m\e[30mfail\e[39m…: ").
-        var log = raw.Select(line => AnsiEscape().Replace(line, "")).ToArray();
-        string[] levels = ["trce: ", "dbug: ", "info: ", "warn: ", "fail: ", "crit: "];
-        bool Starts(string line, int from) => levels.Skip(from).Any(level => line.Contains(level, StringComparison.Ordinal));
-        var lines = new List<string>();
-        for (var n = 0; n < log.Length && lines.Count < MaxLines; n++)
-        {
-            if (!Starts(log[n], from: 4)) continue;
-            lines.Add(log[n]);
-            for (var k = n + 1; k < log.Length && !Starts(log[k], from: 0) && lines.Count < MaxLines; k++) lines.Add(log[k]);
-        }
-        return lines;
-    }
-
-    [GeneratedRegex(@"\x1b\[[0-9;]*m")]
-    private static partial Regex AnsiEscape();
 }
