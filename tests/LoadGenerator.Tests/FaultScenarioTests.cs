@@ -9,12 +9,12 @@ namespace LoadGenerator.Tests;
 [Collection(LoadGraphCollection.Name)]
 public sealed class FaultScenarioTests(LoadGraphFixture graph)
 {
-    private static readonly FaultOptions Short = new() { Short = true };
+    private Task<FaultReport> RunShortAsync(FaultScenario scenario) => FaultRun.RunAsync(scenario, graph.Graph, new FaultOptions { Short = true });
 
     [Fact]
     public async Task Redis_killed_and_restarted_under_load_loses_nothing_and_every_exam_finishes()
     {
-        var report = await FaultRun.RunAsync(FaultScenario.RedisKill, graph.Graph, Short);
+        var report = await RunShortAsync(FaultScenario.RedisKill);
 
         Assert.True(report.Passed, Describe(report));
         // ExamApi kept recording from Postgres while Redis was dead.
@@ -24,7 +24,7 @@ public sealed class FaultScenarioTests(LoadGraphFixture graph)
     [Fact]
     public async Task Postgres_restarted_under_load_refuses_with_503_and_then_finishes_every_exam_exactly_once()
     {
-        var report = await FaultRun.RunAsync(FaultScenario.PostgresRestart, graph.Graph, Short);
+        var report = await RunShortAsync(FaultScenario.PostgresRestart);
 
         Assert.True(report.Passed, Describe(report));
         Assert.Equal(0, report.Figures["answersWhileFaulted"]);
@@ -34,7 +34,7 @@ public sealed class FaultScenarioTests(LoadGraphFixture graph)
     [Fact]
     public async Task Redis_evicting_under_load_rebuilds_sessions_from_postgres_and_loses_nothing()
     {
-        var report = await FaultRun.RunAsync(FaultScenario.Eviction, graph.Graph, Short);
+        var report = await RunShortAsync(FaultScenario.Eviction);
 
         Assert.True(report.Passed, Describe(report));
         Assert.True(report.Figures["evictedKeys"] > 0, Describe(report));
@@ -43,7 +43,7 @@ public sealed class FaultScenarioTests(LoadGraphFixture graph)
     [Fact]
     public async Task Ten_thousand_fuzzed_requests_get_no_5xx_and_change_nothing()
     {
-        var report = await FaultRun.RunAsync(FaultScenario.Fuzz, graph.Graph, Short);
+        var report = await RunShortAsync(FaultScenario.Fuzz);
 
         Assert.True(report.Passed, Describe(report));
         Assert.Equal(10_000, report.Fuzz!.Requests);

@@ -36,7 +36,7 @@ public static class FaultCli
         var isShort = new Option<bool>("--short") { Description = "The short form (CI): each scenario under a minute. Without it, the full form with longer load and outages." };
         var seed = new Option<int>("--seed") { Description = "Seed of the examinees and the fuzzed requests.", DefaultValueFactory = _ => defaults.Seed };
         var concurrency = new Option<int>("--concurrency") { Description = "Examinees (or fuzzed requests) in flight.", DefaultValueFactory = _ => defaults.Concurrency };
-        var fuzzRequests = new Option<int>("--fuzz-requests") { Description = "Fuzzed requests.", DefaultValueFactory = _ => defaults.FuzzRequests };
+        var fuzzRequests = new Option<int?>("--fuzz-requests") { Description = "Fuzzed requests (default 10000 with --short, else 100000)." };
         var json = new Option<string?>("--json") { Description = "Also write the reports as JSON to FILE, or to stdout with '-' (the tables then go to stderr)." };
         var command = new Command("fault", "Fault scenarios under load: Redis killed, Postgres restarted, an ExamApi replica killed, Redis evicting, fuzzed requests.")
         {
@@ -58,7 +58,7 @@ public static class FaultCli
                 Concurrency = parse.GetValue(concurrency),
                 FuzzRequests = parse.GetValue(fuzzRequests),
             };
-            if (options.Concurrency is < 1 or > 1000 || options.FuzzRequests is < 1 or > 1_000_000)
+            if (options.Concurrency is < 1 or > 1000 || options.FuzzRequestCount is < 1 or > 1_000_000)
             {
                 await Console.Error.WriteLineAsync("loadgen fault: concurrency must be 1 to 1000, fuzz requests 1 to 1000000.");
                 return 2;

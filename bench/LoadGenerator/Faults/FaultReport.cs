@@ -49,8 +49,11 @@ public sealed record FaultOptions
     /// <summary>Answers acknowledged after the recovery before the load stops starting exams.</summary>
     public int AnswersAfterRecovery => Short ? 300 : 3000;
 
-    /// <summary>Fuzzed requests.</summary>
-    public int FuzzRequests { get; init; } = 10_000;
+    /// <summary>Fuzzed requests, or null for the form's number.</summary>
+    public int? FuzzRequests { get; init; }
+
+    /// <summary>Fuzzed requests sent: <see cref="FuzzRequests"/>, else 10,000 in the short form and 100,000 in the full.</summary>
+    public int FuzzRequestCount => FuzzRequests ?? (Short ? 10_000 : 100_000);
 }
 
 /// <summary>One pass/fail condition of a scenario and what was measured for it.</summary>

@@ -35,6 +35,11 @@ public static class FaultRun
         var clock = Stopwatch.StartNew();
         var app = graph.App;
         using var failures = new UnhandledExceptionLog(app.GetResource("examapi").Log);
+        Func<CancellationToken, Task> StartAgain(string resource) => async token =>
+        {
+            await app.StartResourceAsync(resource);
+            await app.WaitForResourceHealthyAsync(resource, HealthyTimeout, token);
+        };
         LoadReport? load = null;
         FuzzSummary? fuzz = null;
         List<FaultCheck> checks;
@@ -43,21 +48,11 @@ public static class FaultRun
         {
             case FaultScenario.RedisKill:
                 (load, checks, figures) = await LoadUnderFault.RunAsync(graph.Target, options, new Fault(
-                    _ => app.KillResourceAsync("cache"),
-                    async token =>
-                    {
-                        await app.StartResourceAsync("cache");
-                        await app.WaitForResourceHealthyAsync("cache", HealthyTimeout, token);
-                    }), cancellationToken);
+                    _ => app.KillResourceAsync("cache"), StartAgain("cache")), cancellationToken);
                 break;
             case FaultScenario.PostgresRestart:
                 (load, checks, figures) = await LoadUnderFault.RunAsync(graph.Target, options, new Fault(
-                    _ => app.StopResourceAsync("postgres"),
-                    async token =>
-                    {
-                        await app.StartResourceAsync("postgres");
-                        await app.WaitForResourceHealthyAsync("postgres", HealthyTimeout, token);
-                    }), cancellationToken);
+                    _ => app.StopResourceAsync("postgres"), StartAgain("postgres")), cancellationToken);
                 // With Postgres down nothing can be recorded, so nothing new may be acknowledged (a resent answer recorded
                 // before the stop may be answered again); the refusals are 503s.
                 var acknowledgedWhileDown = figures["answersWhileFaulted"];

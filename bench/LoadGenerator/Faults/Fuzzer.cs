@@ -36,7 +36,7 @@ public sealed record FuzzSummary(
     int UnexpectedStatus, int WithoutProblemDetails, IReadOnlyList<string> Examples, StateSnapshot Before, StateSnapshot After);
 
 /// <summary>
-/// The fuzz scenario: sets up one active and one completed session, then sends <see cref="FaultOptions.FuzzRequests"/>
+/// The fuzz scenario: sets up one active and one completed session, then sends <see cref="FaultOptions.FuzzRequestCount"/>
 /// seeded malformed requests (<see cref="FuzzCases"/>) to every student and admin endpoint, <see cref="FaultOptions.Concurrency"/>
 /// at a time, and compares the graph's state before and after.
 /// </summary>
@@ -66,7 +66,7 @@ internal static class Fuzzer
         var examples = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         int serverErrors = 0, acceptedWrites = 0, unexpected = 0, withoutProblem = 0, refusedByServer = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, options.FuzzRequests), new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.FuzzRequestCount), new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
             async (index, token) =>
             {
                 var fuzz = cases.Create(index);
@@ -109,13 +109,13 @@ internal static class Fuzzer
         var seconds = clock.Elapsed.TotalSeconds;
 
         var after = await SnapshotAsync(target, redis, cancellationToken);
-        var summary = new FuzzSummary(options.FuzzRequests, Sorted(byStatus), Sorted(byEndpoint), serverErrors, acceptedWrites, unexpected, withoutProblem,
+        var summary = new FuzzSummary(options.FuzzRequestCount, Sorted(byStatus), Sorted(byEndpoint), serverErrors, acceptedWrites, unexpected, withoutProblem,
             [.. examples.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key} — {e.Value}")], before, after);
         var missingEndpoints = cases.Endpoints.Where(e => !byEndpoint.ContainsKey(e)).ToArray();
         var checks = new List<FaultCheck>
         {
-            new("every student and admin endpoint fuzzed", missingEndpoints.Length == 0 && byEndpoint.Values.Sum() == options.FuzzRequests,
-                $"{options.FuzzRequests} requests over {byEndpoint.Count} endpoints (≥ {byEndpoint.Values.DefaultIfEmpty().Min()} each){(missingEndpoints.Length > 0 ? "; not reached: " + string.Join(", ", missingEndpoints) : "")}"),
+            new("every student and admin endpoint fuzzed", missingEndpoints.Length == 0 && byEndpoint.Values.Sum() == options.FuzzRequestCount,
+                $"{options.FuzzRequestCount} requests over {byEndpoint.Count} endpoints (≥ {byEndpoint.Values.DefaultIfEmpty().Min()} each){(missingEndpoints.Length > 0 ? "; not reached: " + string.Join(", ", missingEndpoints) : "")}"),
             new("0 responses ≥ 500", serverErrors == 0, $"{serverErrors} responses ≥ 500 or no response"),
             new("no fuzzed write accepted", acceptedWrites == 0, $"{acceptedWrites} writes answered 2xx"),
             new("every refusal is an expected 4xx", unexpected == 0, $"{unexpected} other statuses; by status: {string.Join(", ", summary.ByStatus.Select(s => $"{s.Key} × {s.Value}"))}"),
@@ -125,8 +125,8 @@ internal static class Fuzzer
         if (examples.Count > 0) checks.Add(new FaultCheck("failing responses (examples)", false, string.Join(" | ", summary.Examples.Take(8))));
         var figures = new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            ["requests"] = options.FuzzRequests,
-            ["requestsPerSecond"] = options.FuzzRequests / seconds,
+            ["requests"] = options.FuzzRequestCount,
+            ["requestsPerSecond"] = options.FuzzRequestCount / seconds,
             ["serverErrors"] = serverErrors,
             ["acceptedWrites"] = acceptedWrites,
             ["unexpectedStatus"] = unexpected,
