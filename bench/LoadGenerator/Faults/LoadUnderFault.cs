@@ -117,7 +117,7 @@ internal static class LoadUnderFault
         return true;
     }
 
-    /// <summary>A figure's name for an error key of the load report, e.g. "errors.answer 503".</summary>
+    /// <summary>Adds each failed-request count of the load report as a figure, e.g. "errors.answer 503".</summary>
     public static void AddErrors(Dictionary<string, double> figures, LoadReport load)
     {
         foreach (var (key, count) in load.Errors) figures["errors." + key] = count;
