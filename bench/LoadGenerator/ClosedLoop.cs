@@ -5,7 +5,7 @@ namespace LoadGenerator;
 /// <summary>
 /// Closed loop: <see cref="LoadOptions.Concurrency"/> examinees at a time, each taking a whole exam and the next one
 /// starting when it completes, until <see cref="LoadOptions.Examinees"/> have run or <see cref="LoadOptions.Duration"/>
-/// has passed. An exam still running at the deadline stops answering and is completed by its student.
+/// has passed, or <see cref="LoadContext.NoMoreExams"/> is cancelled. An exam still running at the deadline stops answering and is completed by its student.
 /// </summary>
 internal static class ClosedLoop
 {
@@ -17,7 +17,7 @@ internal static class ClosedLoop
         long claimed = 0;
         await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(async () =>
         {
-            while (Interlocked.Increment(ref claimed) <= limit && Stopwatch.GetTimestamp() < stopAt)
+            while (!context.NoMoreExams.IsCancellationRequested && Interlocked.Increment(ref claimed) <= limit && Stopwatch.GetTimestamp() < stopAt)
             {
                 await TakeExamAsync(context.NewExaminee(options.MaxItems), stopAt, cancellationToken);
             }

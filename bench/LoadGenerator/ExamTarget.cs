@@ -67,13 +67,18 @@ public sealed class ExamGraph : IAsyncDisposable
 
     /// <summary>
     /// Starts the graph with <paramref name="adminKey"/> as ExamApi's admin key, plus any <paramref name="examApiEnvironment"/>
-    /// variables for ExamApi (e.g. a log level, to measure what it costs), and waits until every resource is healthy.
+    /// variables for ExamApi (e.g. a log level, to measure what it costs), and <paramref name="examApiReplicas"/> ExamApi
+    /// replicas (the target then splits requests across all of them), and waits until every resource is healthy.
     /// </summary>
     public static async Task<ExamGraph> StartAsync(
-        string adminKey, TimeSpan timeout, IReadOnlyDictionary<string, string>? examApiEnvironment = null, CancellationToken cancellationToken = default)
+        string adminKey, TimeSpan timeout, IReadOnlyDictionary<string, string>? examApiEnvironment = null, int examApiReplicas = 1,
+        CancellationToken cancellationToken = default)
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
-            configuration: new Dictionary<string, string?> { ["Parameters:admin-key"] = adminKey });
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(configuration: new Dictionary<string, string?>
+        {
+            ["Parameters:admin-key"] = adminKey,
+            ["ExamApi:Replicas"] = examApiReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         var examApi = builder.CreateResourceBuilder<AppHost.Hosting.Resources.ProjectResource>("examapi");
         foreach (var (name, value) in examApiEnvironment ?? new Dictionary<string, string>()) examApi.WithEnvironment(name, value);
         var app = builder.Build();
@@ -86,7 +91,7 @@ public sealed class ExamGraph : IAsyncDisposable
             }
 
             var target = new ExamTarget(
-                [app.GetEndpoint("examapi")],
+                [.. app.GetEndpoints("examapi")],
                 adminKey,
                 await app.GetConnectionStringAsync("cache", timeout, cancellationToken),
                 await app.GetConnectionStringAsync("examdb", timeout, cancellationToken));

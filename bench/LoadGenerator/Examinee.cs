@@ -30,6 +30,9 @@ internal sealed class LoadContext(ExamApiClient client, LoadItemBank bank, Answe
 
     public LoadOptions Options => options;
 
+    /// <summary>Closed loop: cancelled when no further exam may start.</summary>
+    public CancellationToken NoMoreExams { get; init; }
+
     /// <summary>The next examinee, its true θ and answers fixed by the run's seed and its number.</summary>
     public Examinee NewExaminee(int maxItems, int? leaveAfter = null)
     {

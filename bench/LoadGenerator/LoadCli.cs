@@ -70,19 +70,11 @@ public static class LoadCli
             graph, examApiEnvironment, baseUrls, adminKey, redis, postgres, concurrency, examinees, rate, duration, warmup, openSessions, maxItems, seTarget,
             holdSessions, holdAnswers, pgbenchSeconds, subject, seed, retryFor, json,
         };
+        command.Subcommands.Add(Faults.FaultCli.CreateCommand());
         command.SetAction(async (parse, cancellationToken) =>
         {
             var jsonPath = parse.GetValue(json);
-            var live = jsonPath == "-" ? !Console.IsErrorRedirected : !Console.IsOutputRedirected;
-            var plain = jsonPath == "-" ? Console.Error : Console.Out;
-            var console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(plain),
-                Ansi = live ? AnsiSupport.Detect : AnsiSupport.No,
-                ColorSystem = live ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            });
-            // Redirected output has no width; Spectre would wrap the tables at 80 columns.
-            if (!live) console.Profile.Width = 160;
+            var (console, live, plain) = CreateConsole(jsonPath);
             LoadOptions options;
             Dictionary<string, string> environment;
             try
@@ -125,7 +117,7 @@ public static class LoadCli
                 if (parse.GetValue(graph))
                 {
                     console.WriteLine("Starting the graph (Redis, Postgres, ExamApi, CleanupWorker)…");
-                    await using var started = await ExamGraph.StartAsync($"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), environment, cancellationToken);
+                    await using var started = await ExamGraph.StartAsync($"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), environment, cancellationToken: cancellationToken);
                     report = await RunAsync(console, live, plain, started.Target, options, cancellationToken);
                 }
                 else
@@ -156,6 +148,22 @@ public static class LoadCli
             }
         });
         return command;
+    }
+
+    /// <summary>The console for progress and tables: stderr when the JSON report goes to stdout (<c>--json -</c>), plain when redirected.</summary>
+    internal static (IAnsiConsole Console, bool Live, TextWriter Plain) CreateConsole(string? jsonPath)
+    {
+        var live = jsonPath == "-" ? !Console.IsErrorRedirected : !Console.IsOutputRedirected;
+        var plain = jsonPath == "-" ? Console.Error : Console.Out;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(plain),
+            Ansi = live ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = live ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        // Redirected output has no width; Spectre would wrap the tables at 80 columns.
+        if (!live) console.Profile.Width = 160;
+        return (console, live, plain);
     }
 
     private static async Task<LoadReport> RunAsync(IAnsiConsole console, bool live, TextWriter plain, ExamTarget target, LoadOptions options, CancellationToken cancellationToken)

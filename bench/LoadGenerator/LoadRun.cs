@@ -94,6 +94,14 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
     /// <summary>Sessions started and answers acknowledged so far.</summary>
     public AnswerLedger Ledger { get; } = new();
 
+    private readonly CancellationTokenSource noMoreExams = new();
+
+    /// <summary>
+    /// Closed loop: starts no further exam while those in flight run to their end, so a fault scenario can end its load
+    /// at a moment it chooses and still expect every started exam to finish.
+    /// </summary>
+    public void StopStartingExams() => noMoreExams.Cancel();
+
     /// <summary>Runs every phase and returns the report.</summary>
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -130,7 +138,7 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             await ClosedLoop.RunAsync(new LoadContext(warmupClient, bank, Ledger, warmupMetrics, warmup, runId + "-warmup"), cancellationToken);
         }
 
-        var context = new LoadContext(client, bank, Ledger, Metrics, options, runId);
+        var context = new LoadContext(client, bank, Ledger, Metrics, options, runId) { NoMoreExams = noMoreExams.Token };
         var rowsBefore = await CountRowsAsync(cancellationToken);
 
         Metrics.Phase = options.Rate is null ? "closed loop" : "open loop";

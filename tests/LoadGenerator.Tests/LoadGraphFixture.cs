@@ -3,14 +3,21 @@ using Npgsql;
 namespace LoadGenerator.Tests;
 
 /// <summary>One whole graph per test collection, started through the generator's own <see cref="ExamGraph"/>.</summary>
-public sealed class LoadGraphFixture : IAsyncLifetime
+public class LoadGraphFixture : IAsyncLifetime
 {
     private ExamGraph? graph;
 
-    /// <summary>The graph as a load target.</summary>
-    public ExamTarget Target => graph?.Target ?? throw new InvalidOperationException("The graph has not started.");
+    /// <summary>The running graph (fault scenarios stop, kill and restart its servers).</summary>
+    public ExamGraph Graph => graph ?? throw new InvalidOperationException("The graph has not started.");
 
-    public async Task InitializeAsync() => graph = await ExamGraph.StartAsync("loadgen-tests-admin-key-0123456789", TimeSpan.FromSeconds(120));
+    /// <summary>The graph as a load target.</summary>
+    public ExamTarget Target => Graph.Target;
+
+    /// <summary>ExamApi replicas of the graph.</summary>
+    protected virtual int Replicas => 1;
+
+    public async Task InitializeAsync() =>
+        graph = await ExamGraph.StartAsync("loadgen-tests-admin-key-0123456789", TimeSpan.FromSeconds(120), examApiReplicas: Replicas);
 
     public async Task DisposeAsync()
     {
@@ -32,4 +39,16 @@ public sealed class LoadGraphFixture : IAsyncLifetime
 public sealed class LoadGraphCollection : ICollectionFixture<LoadGraphFixture>
 {
     public const string Name = "load graph";
+}
+
+/// <summary>A graph with two ExamApi replicas, for the replica-kill scenario (which leaves replica 1 dead).</summary>
+public sealed class ReplicaGraphFixture : LoadGraphFixture
+{
+    protected override int Replicas => 2;
+}
+
+[CollectionDefinition(Name)]
+public sealed class ReplicaGraphCollection : ICollectionFixture<ReplicaGraphFixture>
+{
+    public const string Name = "replicated load graph";
 }
