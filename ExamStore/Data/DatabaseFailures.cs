@@ -18,7 +18,8 @@ public static class DatabaseFailures
             || postgres.SqlState.StartsWith("53", StringComparison.Ordinal),
         NpgsqlException or TimeoutException => true,
         DbUpdateException { InnerException: { } inner } => IsUnavailable(inner),
-        InvalidOperationException { InnerException: DbException or TimeoutException } inner => IsUnavailable(inner.InnerException!),
+        // EF's execution strategy and Npgsql's pool wrap the real failure (DbUpdateException → PostgresException 57P01, …).
+        InvalidOperationException { InnerException: { } inner } => IsUnavailable(inner),
         _ => false,
     };
 }

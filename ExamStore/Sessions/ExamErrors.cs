@@ -12,7 +12,7 @@ public enum ExamErrorKind
     /// <summary>The request does not fit the session's state (409): not the current item, exam over, time up.</summary>
     Conflict,
 
-    /// <summary>Postgres is unreachable: nothing was recorded or acknowledged (503).</summary>
+    /// <summary>Postgres is unreachable: the request was not acknowledged and may be retried (503).</summary>
     Unavailable,
 }
 

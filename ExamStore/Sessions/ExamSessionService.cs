@@ -231,9 +231,8 @@ public sealed class ExamSessionService(
     /// </summary>
     public async Task<bool> FinishAsync(Guid sessionId, string status, string stopReason, CancellationToken cancellationToken)
     {
-        var finished = await Pg(async () =>
+        var finished = await InTransactionAsync(async transaction =>
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var session = await db.ExamSessions.FromSqlInterpolated($"SELECT * FROM exam_sessions WHERE id = {sessionId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
             if (session is null || session.Status != SessionStatus.Active) return false;
             var last = await db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId).OrderByDescending(a => a.Seq).FirstOrDefaultAsync(cancellationToken);
@@ -252,7 +251,7 @@ public sealed class ExamSessionService(
             await transaction.CommitAsync(cancellationToken);
             db.ChangeTracker.Clear();
             return true;
-        });
+        }, cancellationToken);
         await TryRedis(() => hotState.RemoveAsync(sessionId));
         return finished;
     }
@@ -370,9 +369,8 @@ public sealed class ExamSessionService(
     {
         try
         {
-            return await Pg(async () =>
+            return await InTransactionAsync(async transaction =>
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 var session = await db.ExamSessions.FromSqlInterpolated($"SELECT * FROM exam_sessions WHERE id = {attempt.SessionId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
                 if (session is null || session.Status != SessionStatus.Active) return false;
                 db.Attempts.Add(attempt);
@@ -387,7 +385,7 @@ public sealed class ExamSessionService(
                 await UpdateProficiencyAsync(session, cancellationToken, snapshot, state);
                 await transaction.CommitAsync(cancellationToken);
                 return true;
-            });
+            }, cancellationToken);
         }
         catch (DbUpdateException error) when (error.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
@@ -527,7 +525,23 @@ public sealed class ExamSessionService(
         return true;
     });
 
-    // Postgres failures become 503s: the operation was not recorded, and the client may retry.
+    // Runs work in a transaction. A connection that breaks mid-transaction makes the next command throw "Transaction is
+    // already completed" with no inner error: that is the database going away, not a bug, so it becomes a 503 too.
+    private Task<T> InTransactionAsync<T>(Func<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        Pg(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                return await work(transaction);
+            }
+            catch (InvalidOperationException error) when (db.Database.GetDbConnection().State != System.Data.ConnectionState.Open)
+            {
+                throw new TimeoutException("The database connection was lost during the transaction.", error);
+            }
+        });
+
+    // Postgres failures become 503s. The client may retry: an answer that did commit is then returned as recorded.
     private static async Task<T> Pg<T>(Func<Task<T>> call)
     {
         try
@@ -536,7 +550,7 @@ public sealed class ExamSessionService(
         }
         catch (Exception error) when (DatabaseFailures.IsUnavailable(error))
         {
-            throw new ExamException(ExamErrorKind.Unavailable, "Database unavailable", "The exam database is unreachable; nothing was recorded. Retry shortly.");
+            throw new ExamException(ExamErrorKind.Unavailable, "Database unavailable", "The exam database is unreachable, so this request was not completed. Retry shortly: a retried answer returns the recorded result.");
         }
     }
 
