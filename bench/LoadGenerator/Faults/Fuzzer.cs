@@ -58,6 +58,7 @@ internal static class Fuzzer
         };
         var targets = await PrepareAsync(http, target, options, cancellationToken);
         using var redis = await ConnectionMultiplexer.ConnectAsync(target.RedisConnectionString + ",allowAdmin=true");
+        await WarmHotStateAsync(http, redis, targets, cancellationToken);
         var before = await SnapshotAsync(target, redis, cancellationToken);
 
         var cases = new FuzzCases(targets, options.Seed);
@@ -162,6 +163,21 @@ internal static class Fuzzer
         var completedToken = completed.RootElement.GetProperty("token").GetString()!;
         using var summary = await SendJsonAsync(http, HttpMethod.Post, "/api/adaptive/complete", $"{{\"sessionId\":\"{completedId}\"}}", completedToken, null, cancellationToken);
         return new FuzzTargets(subject, itemIds, activeId, activeToken, currentItem, completedId, completedToken, studentId, target.AdminKey);
+    }
+
+    // A read of an active session writes its hot state back to Redis when Redis lacks it (a cache fill, not a change of
+    // state): an earlier scenario may have left Redis empty or the API still skipping it, so the fuzzed reads would
+    // fill it. Fill it before the snapshot.
+    private static async Task WarmHotStateAsync(HttpClient http, ConnectionMultiplexer redis, FuzzTargets targets, CancellationToken cancellationToken)
+    {
+        var key = ExamStore.HotState.SessionStateStore.StateKey(targets.ActiveSession);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!await redis.GetDatabase().KeyExistsAsync(key))
+        {
+            if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"The API did not write session {targets.ActiveSession}'s hot state to Redis within 15 s.");
+            using var status = await SendJsonAsync(http, HttpMethod.Get, $"/api/adaptive/{targets.ActiveSession}", null, targets.ActiveToken, null, cancellationToken);
+            await Task.Delay(200, cancellationToken);
+        }
     }
 
     private static async Task<JsonDocument> SendJsonAsync(HttpClient http, HttpMethod method, string path, string? body, string? token, string? adminKey, CancellationToken cancellationToken)
