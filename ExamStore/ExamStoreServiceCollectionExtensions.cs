@@ -32,7 +32,8 @@ public static class ExamStoreServiceCollectionExtensions
         services.TryAddSingleton<RedisHealth>();
         services.TryAddSingleton<SessionStateStore>();
         services.TryAddSingleton<QuestionCache>();
-        services.TryAddSingleton(provider => new AttemptWriter(provider.GetRequiredService<Npgsql.NpgsqlDataSource>()));
+        var attemptWriters = section.GetValue<int?>("AttemptWriters") ?? AttemptWriter.DefaultWriters;
+        services.TryAddSingleton(provider => new AttemptWriter(provider.GetRequiredService<Npgsql.NpgsqlDataSource>(), attemptWriters));
         services.TryAddSingleton<ItemBankCache>();
         services.TryAddSingleton<DatabaseMigrator>();
         services.TryAddSingleton<IExamFlowObserver, NoExamFlowObserver>();
