@@ -18,15 +18,43 @@ public sealed class AttemptWriter : IAsyncDisposable
 
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("exam.attempt_batch.size", "{attempt}", "Attempts committed together");
 
-    // One statement per attempt, all in the batch's single implicit transaction. The session row is share-locked so a
-    // completion or abandonment (which locks it FOR UPDATE) either sees this attempt or makes it insert nothing;
-    // ON CONFLICT keeps a duplicate from failing its neighbours in the batch: it inserts nothing and says so.
+    // The whole batch is one prepared statement over arrays, in one implicit transaction: Postgres parses, plans and
+    // runs it once however many attempts it carries. The session rows are share-locked so a completion or abandonment
+    // (which locks its row FOR UPDATE) either sees an attempt or makes it insert nothing; ON CONFLICT keeps a duplicate
+    // from failing its neighbours, and RETURNING says which rows went in.
     private const string InsertSql = """
         INSERT INTO attempts (session_id, seq, item_id, response, correct, theta_after, se_after, served_at, answered_at, next_selection)
-        SELECT s.id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM exam_sessions s
-        WHERE s.id = $1 AND s.status = 'active'
-        FOR KEY SHARE
+        SELECT a.session_id, a.seq, a.item_id, a.response, a.correct, a.theta_after, a.se_after, a.served_at, a.answered_at, a.next_selection
+        FROM unnest($1::uuid[], $2::integer[], $3::bigint[], $4::integer[], $5::boolean[], $6::double precision[],
+                    $7::double precision[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
+             AS a (session_id, seq, item_id, response, correct, theta_after, se_after, served_at, answered_at, next_selection)
+        JOIN exam_sessions s ON s.id = a.session_id AND s.status = 'active'
+        FOR KEY SHARE OF s
         ON CONFLICT DO NOTHING
+        RETURNING session_id, seq, item_id
+        """;
+
+    /// <summary>Writer loops (batches in flight at once) unless configured otherwise.</summary>
+    public const int DefaultWriters = 4;
+
+    // The answer that ends the exam, the session's completion and the student's proficiency: one statement, so one round
+    // trip and one implicit transaction, and only while the session is still active (a concurrent completion or sweep
+    // locks the same row FOR UPDATE and then finds it ended, or ends it first and this inserts nothing).
+    private static readonly string FinalSql = $"""
+        WITH target AS (
+            SELECT id FROM exam_sessions WHERE id = $1 AND status = '{SessionStatus.Active}' FOR UPDATE
+        ), finished AS (
+            UPDATE exam_sessions s SET status = '{SessionStatus.Completed}', stop_reason = $10, theta = $6, se = $7,
+                item_count = $2, last_activity_at = $9, completed_at = $9
+            FROM target t WHERE s.id = t.id
+            RETURNING s.id, s.student_id, s.subject
+        ), attempt AS (
+            INSERT INTO attempts (session_id, seq, item_id, response, correct, theta_after, se_after, served_at, answered_at)
+            SELECT f.id, $2, $3, $4, $5, $6, $7, $8, $9 FROM finished f
+        ), proficiency AS (
+            {StudentProficiencies.UpsertSql("finished f", "$11", "$12", "$13", "$9")}
+        )
+        SELECT count(*)::integer FROM finished
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -34,7 +62,7 @@ public sealed class AttemptWriter : IAsyncDisposable
     private readonly Task[] _writers;
 
     /// <summary>Starts <paramref name="writers"/> writer loops; each holds one connection while it commits a batch.</summary>
-    public AttemptWriter(NpgsqlDataSource dataSource, int writers = 4, int maxBatch = 128)
+    public AttemptWriter(NpgsqlDataSource dataSource, int writers = DefaultWriters, int maxBatch = 128)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
@@ -59,6 +87,32 @@ public sealed class AttemptWriter : IAsyncDisposable
         var pending = new Pending(attempt);
         if (!_queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(AttemptWriter));
         return pending.Completion.Task;
+    }
+
+    /// <summary>
+    /// Writes the answer that ends the exam together with the session's completion (status, stop reason, θ/SE, counts)
+    /// and the proficiency <paramref name="estimates"/>, atomically. True when written; false when the session was no
+    /// longer active or the position already has an attempt.
+    /// </summary>
+    public async Task<bool> WriteFinalAsync(
+        AttemptEntity attempt, string stopReason, (string[] Topics, double[] Thetas, double?[] StandardErrors) estimates)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(FinalSql, connection);
+        AddAttemptParameters(command.Parameters, attempt);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stopReason });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = estimates.Topics });
+        command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = estimates.Thetas });
+        command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = estimates.StandardErrors });
+        try
+        {
+            return (int)(await command.ExecuteScalarAsync())! == 1;
+        }
+        catch (PostgresException error) when (error.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // The same answer (or another answer to the same position) committed first.
+            return false;
+        }
     }
 
     /// <summary>Stops accepting attempts and lets the queued ones finish.</summary>
@@ -107,27 +161,78 @@ public sealed class AttemptWriter : IAsyncDisposable
 
     private async Task WriteBatchAsync(IReadOnlyList<Pending> batch)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync();
-        await using var command = new NpgsqlBatch(connection);
-        foreach (var pending in batch)
+        var count = batch.Count;
+        var sessionIds = new Guid[count];
+        var seqs = new int[count];
+        var itemIds = new long[count];
+        var responses = new int[count];
+        var corrects = new bool[count];
+        var thetas = new double[count];
+        var standardErrors = new double?[count];
+        var servedAts = new DateTime[count];
+        var answeredAts = new DateTime[count];
+        var nextSelections = new string?[count];
+        for (var k = 0; k < count; k++)
         {
-            var attempt = pending.Attempt;
-            var statement = new NpgsqlBatchCommand(InsertSql);
-            statement.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = attempt.SessionId });
-            statement.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt.Seq });
-            statement.Parameters.Add(new NpgsqlParameter<long> { TypedValue = attempt.ItemId });
-            statement.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt.Response });
-            statement.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = attempt.Correct });
-            statement.Parameters.Add(new NpgsqlParameter<double> { TypedValue = attempt.ThetaAfter });
-            statement.Parameters.Add(new NpgsqlParameter { Value = (object?)attempt.SeAfter ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
-            statement.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = attempt.ServedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            statement.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = attempt.AnsweredAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            statement.Parameters.Add(new NpgsqlParameter { Value = (object?)attempt.NextSelection ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
-            command.BatchCommands.Add(statement);
+            var attempt = batch[k].Attempt;
+            sessionIds[k] = attempt.SessionId;
+            seqs[k] = attempt.Seq;
+            itemIds[k] = attempt.ItemId;
+            responses[k] = attempt.Response;
+            corrects[k] = attempt.Correct;
+            thetas[k] = attempt.ThetaAfter;
+            standardErrors[k] = attempt.SeAfter;
+            servedAts[k] = attempt.ServedAt;
+            answeredAts[k] = attempt.AnsweredAt;
+            nextSelections[k] = attempt.NextSelection;
         }
-        await command.ExecuteNonQueryAsync();
-        BatchSize.Record(batch.Count);
-        for (var k = 0; k < batch.Count; k++) batch[k].Completion.TrySetResult(command.BatchCommands[k].RecordsAffected == 1);
+
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(InsertSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = sessionIds });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = seqs });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = itemIds });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = responses });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = corrects });
+        command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = thetas });
+        command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = standardErrors });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = servedAts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = answeredAts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = nextSelections, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        // Prepared once per physical connection (Npgsql keeps it across pooled opens), so later batches skip parse and plan.
+        await command.PrepareAsync();
+
+        var written = new bool[count];
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var (sessionId, seq, itemId) = (reader.GetGuid(0), reader.GetInt32(1), reader.GetInt64(2));
+                // Two requests for the same answer can share a batch (no Redis lock while Redis is down): the row is the
+                // first one's, the other learns it was already recorded.
+                for (var k = 0; k < count; k++)
+                {
+                    if (written[k] || sessionIds[k] != sessionId || seqs[k] != seq || itemIds[k] != itemId) continue;
+                    written[k] = true;
+                    break;
+                }
+            }
+        }
+        BatchSize.Record(count);
+        for (var k = 0; k < count; k++) batch[k].Completion.TrySetResult(written[k]);
+    }
+
+    private static void AddAttemptParameters(NpgsqlParameterCollection parameters, AttemptEntity attempt)
+    {
+        parameters.Add(new NpgsqlParameter<Guid> { TypedValue = attempt.SessionId });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt.Seq });
+        parameters.Add(new NpgsqlParameter<long> { TypedValue = attempt.ItemId });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt.Response });
+        parameters.Add(new NpgsqlParameter<bool> { TypedValue = attempt.Correct });
+        parameters.Add(new NpgsqlParameter<double> { TypedValue = attempt.ThetaAfter });
+        parameters.Add(new NpgsqlParameter { Value = (object?)attempt.SeAfter ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
+        parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = attempt.ServedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = attempt.AnsweredAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
     }
 
     private sealed class Pending(AttemptEntity attempt)

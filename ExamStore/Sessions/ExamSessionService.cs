@@ -156,7 +156,7 @@ public sealed class ExamSessionService(
             using (ActivitySource.StartActivity("exam.persist"))
             {
                 written = step.Stop.Stop
-                    ? await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, step.State, snapshot, cancellationToken)
+                    ? await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, step.State, snapshot)
                     : await Pg(() => attempts.WriteAsync(attempt));
             }
             if (!written) return await RecordedOrConflictAsync(sessionId, itemId, response, hot.Exam.Count, cancellationToken);
@@ -220,8 +220,18 @@ public sealed class ExamSessionService(
     /// <summary>Completes an active exam (or returns the summary of one already finished).</summary>
     public async Task<ExamSummary> CompleteAsync(Guid sessionId, CancellationToken cancellationToken)
     {
-        await FinishAsync(sessionId, SessionStatus.Completed, "completed_by_student", cancellationToken);
-        return await SummaryAsync(sessionId, cancellationToken)
+        // Usually the last answer has already ended the exam: then one read serves the summary, with no transaction.
+        var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
+        if (session?.Status == SessionStatus.Active)
+        {
+            await FinishAsync(sessionId, SessionStatus.Completed, "completed_by_student", cancellationToken);
+            session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
+        }
+        else if (session is not null)
+        {
+            await TryRedis(() => hotState.RemoveAsync(sessionId));
+        }
+        return await SummaryAsync(session, cancellationToken)
             ?? throw new ExamException(ExamErrorKind.NotFound, "Session not found", "No such session.", "sessionId");
     }
 
@@ -257,14 +267,16 @@ public sealed class ExamSessionService(
     }
 
     /// <summary>The summary of a session, whatever its state; null when it does not exist.</summary>
-    public async Task<ExamSummary?> SummaryAsync(Guid sessionId, CancellationToken cancellationToken)
+    public async Task<ExamSummary?> SummaryAsync(Guid sessionId, CancellationToken cancellationToken) =>
+        await SummaryAsync(await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken)), cancellationToken);
+
+    private async Task<ExamSummary?> SummaryAsync(ExamSessionEntity? session, CancellationToken cancellationToken)
     {
-        var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
         if (session is null) return null;
         var proficiency = await Pg(() => db.StudentProficiencies.AsNoTracking()
             .Where(p => p.StudentId == session.StudentId && p.Subject == session.Subject && p.Topic != "")
             .ToDictionaryAsync(p => p.Topic, p => p.Theta, cancellationToken));
-        return new ExamSummary(sessionId, session.StudentId, session.Subject, session.Status, session.Theta, session.Se, session.ItemCount, session.StopReason, proficiency, session.StartedAt, session.CompletedAt);
+        return new ExamSummary(session.Id, session.StudentId, session.Subject, session.Status, session.Theta, session.Se, session.ItemCount, session.StopReason, proficiency, session.StartedAt, session.CompletedAt);
     }
 
     /// <summary>Every step of an exam: item, times, response, correctness, θ/SE after, and why the item was chosen.</summary>
@@ -365,74 +377,19 @@ public sealed class ExamSessionService(
 
     // The answer that ends the exam: its attempt, the session's completion and the student's proficiency commit together,
     // and only while the session is still active (a concurrent completion or sweep locks the same row).
-    private async Task<bool> PersistFinalAnswerAsync(AttemptEntity attempt, string stopReason, ExamState state, BankSnapshot snapshot, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await InTransactionAsync(async transaction =>
-            {
-                var session = await db.ExamSessions.FromSqlInterpolated($"SELECT * FROM exam_sessions WHERE id = {attempt.SessionId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
-                if (session is null || session.Status != SessionStatus.Active) return false;
-                db.Attempts.Add(attempt);
-                session.Status = SessionStatus.Completed;
-                session.StopReason = stopReason;
-                session.Theta = state.Theta;
-                session.Se = Finite(state.StandardError);
-                session.ItemCount = state.Count;
-                session.LastActivityAt = attempt.AnsweredAt;
-                session.CompletedAt = attempt.AnsweredAt;
-                await db.SaveChangesAsync(cancellationToken);
-                await UpdateProficiencyAsync(session, cancellationToken, snapshot, state);
-                await transaction.CommitAsync(cancellationToken);
-                return true;
-            }, cancellationToken);
-        }
-        catch (DbUpdateException error) when (error.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            // The same answer (or another answer to the same position) committed first: report what was recorded.
-            return false;
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
-    }
+    private Task<bool> PersistFinalAnswerAsync(AttemptEntity attempt, string stopReason, ExamState state, BankSnapshot snapshot) =>
+        Pg(() => attempts.WriteFinalAsync(attempt, stopReason, StudentProficiencies.Estimates(snapshot, state, attempt.ThetaAfter, attempt.SeAfter)));
 
-    private async Task UpdateProficiencyAsync(ExamSessionEntity session, CancellationToken cancellationToken, BankSnapshot? snapshot = null, ExamState? state = null)
+    private async Task UpdateProficiencyAsync(ExamSessionEntity session, CancellationToken cancellationToken)
     {
-        if (snapshot is null || state is null)
-        {
-            snapshot = await BankAsync(session.Subject, cancellationToken);
-            var attempts = await db.Attempts.AsNoTracking().Where(a => a.SessionId == session.Id).OrderBy(a => a.Seq).Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken);
-            state = new ExamState(attempts.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), attempts.Select(a => a.Correct ? 1 : 0).ToArray(), session.Theta, session.Se ?? double.PositiveInfinity, null, finished: true);
-        }
-        var now = clock.GetUtcNow().UtcDateTime;
-        var estimates = new List<(string Topic, double Theta, double? Se)> { (string.Empty, session.Theta, session.Se) };
-        var topicEstimator = ExamEngine.Estimator(EstimatorKind.Eap);
-        foreach (var group in Enumerable.Range(0, state.Count).GroupBy(k => snapshot.Bank.TopicOf(state.Items[k])))
-        {
-            var items = group.Select(k => state.Items[k]).ToArray();
-            var responses = group.Select(k => state.Responses[k]).ToArray();
-            var estimate = topicEstimator.Estimate(snapshot.Bank, items, responses);
-            estimates.Add((group.Key, estimate.Theta, Finite(estimate.StandardError)));
-        }
-        foreach (var (topic, theta, se) in estimates)
-        {
-            // Precision-weighted with the earlier estimate, whose weight is halved: recent exams count more because
-            // ability changes, but one short exam does not wipe out a long history.
-            await db.Database.ExecuteSqlInterpolatedAsync($"""
-                INSERT INTO student_proficiencies (student_id, subject, topic, theta, se, sessions, updated_at)
-                VALUES ({session.StudentId}, {session.Subject}, {topic}, {theta}, {se}, 1, {now})
-                ON CONFLICT (student_id, subject, topic) DO UPDATE SET
-                    theta = CASE WHEN student_proficiencies.se IS NULL OR EXCLUDED.se IS NULL THEN EXCLUDED.theta
-                        ELSE (student_proficiencies.theta * 0.5 / (student_proficiencies.se ^ 2) + EXCLUDED.theta / (EXCLUDED.se ^ 2))
-                           / (0.5 / (student_proficiencies.se ^ 2) + 1 / (EXCLUDED.se ^ 2)) END,
-                    se = CASE WHEN student_proficiencies.se IS NULL OR EXCLUDED.se IS NULL THEN EXCLUDED.se
-                        ELSE 1 / sqrt(0.5 / (student_proficiencies.se ^ 2) + 1 / (EXCLUDED.se ^ 2)) END,
-                    sessions = student_proficiencies.sessions + 1,
-                    updated_at = EXCLUDED.updated_at
-                """, cancellationToken);
-        }
+        var snapshot = await BankAsync(session.Subject, cancellationToken);
+        var answered = await db.Attempts.AsNoTracking().Where(a => a.SessionId == session.Id).OrderBy(a => a.Seq).Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken);
+        var state = new ExamState(answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray(), session.Theta, session.Se ?? double.PositiveInfinity, null, finished: true);
+        var (topics, thetas, standardErrors) = StudentProficiencies.Estimates(snapshot, state, session.Theta, session.Se);
+        await db.Database.ExecuteSqlRawAsync(
+            StudentProficiencies.UpsertSql("(SELECT {0}::text AS student_id, {1}::text AS subject) f", "{2}", "{3}", "{4}", "{5}"),
+            [session.StudentId, session.Subject, topics, thetas, standardErrors, clock.GetUtcNow().UtcDateTime],
+            cancellationToken);
     }
 
     // A request that does not match the current item: the recorded result when this exact answer was recorded

@@ -86,6 +86,58 @@ public sealed class AdaptiveExamTests(ExamGraphFixture fixture)
     }
 
     [Fact]
+    public async Task EachCompletedExamFoldsIntoTheStudentsProficiencyByPrecisionWeighting()
+    {
+        // The first exam ends by its stopping rule (the final answer's statement), the second by the student (the
+        // completion's transaction): both paths must update overall and per-topic proficiency the same way.
+        const string subject = "test-math";
+        var studentId = $"student-{Guid.NewGuid():N}";
+        var engineBank = fixture.Bank.EngineBank(subject);
+        var estimator = new ExpectedAPosterioriEstimator();
+        Dictionary<string, (double Theta, double Se)> Contribution(EngineReplica engine)
+        {
+            var contribution = new Dictionary<string, (double, double)> { [""] = (engine.State.Theta, engine.State.StandardError) };
+            foreach (var group in Enumerable.Range(0, engine.State.Count).GroupBy(k => engineBank.TopicOf(engine.State.Items[k])))
+            {
+                var estimate = estimator.Estimate(engineBank, group.Select(k => engine.State.Items[k]).ToArray(), group.Select(k => engine.State.Responses[k]).ToArray());
+                contribution[group.Key] = (estimate.Theta, estimate.StandardError);
+            }
+            return contribution;
+        }
+
+        var first = await client.StartExamAsync(subject, maxItems: 8, studentId: studentId);
+        var firstEngine = new EngineReplica(fixture.Bank, subject, 8, null, first.FirstItemId);
+        while (!(await firstEngine.AnswerAndCheckAsync(client, first, trueTheta: 1.2))["done"]!.GetValue<bool>()) { }
+        var second = await client.StartExamAsync(subject, maxItems: 8, studentId: studentId);
+        var secondEngine = new EngineReplica(fixture.Bank, subject, 8, null, second.FirstItemId);
+        for (var k = 0; k < 3; k++) await secondEngine.AnswerAndCheckAsync(client, second, trueTheta: -0.5);
+        var completed = await client.PostJsonAsync("/api/adaptive/complete", new { sessionId = second.SessionId }, second.Token);
+        Assert.True(completed.Status == HttpStatusCode.OK, completed.Body);
+        Assert.Equal("completed_by_student", completed.Json!["stopReason"]!.GetValue<string>());
+
+        var (older, newer) = (Contribution(firstEngine), Contribution(secondEngine));
+        var response = await client.GetAsync($"/api/students/{studentId}/proficiency", null, ExamGraphFixture.AdminKey);
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        var entry = Assert.Single(response.Json!["subjects"]!.AsArray())!;
+        var stored = new Dictionary<string, JsonNode> { [""] = entry };
+        foreach (var (topic, value) in entry["topics"]!.AsObject()) stored[topic] = value!;
+        Assert.Equal(older.Keys.Union(newer.Keys).Order(), stored.Keys.Order());
+        foreach (var (topic, row) in stored)
+        {
+            var (theta, se, sessions) = (older.TryGetValue(topic, out var a), newer.TryGetValue(topic, out var b)) switch
+            {
+                (true, true) => ((a.Theta * 0.5 / (a.Se * a.Se) + b.Theta / (b.Se * b.Se)) / (0.5 / (a.Se * a.Se) + 1 / (b.Se * b.Se)),
+                                 1 / Math.Sqrt(0.5 / (a.Se * a.Se) + 1 / (b.Se * b.Se)), 2),
+                (true, false) => (a.Theta, a.Se, 1),
+                _ => (b.Theta, b.Se, 1),
+            };
+            Assert.Equal(theta, row["theta"]!.GetValue<double>(), 1e-12);
+            Assert.Equal(se, row["se"]!.GetValue<double>(), 1e-12);
+            Assert.Equal(sessions, row["sessions"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
     public async Task FiftyConcurrentIdenticalSubmitsRecordOneAttemptAndAllGetTheSameResult()
     {
         var exam = await client.StartExamAsync("test-physics");
