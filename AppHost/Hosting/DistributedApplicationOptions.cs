@@ -12,8 +12,14 @@ public sealed class DistributedApplicationOptions
     /// <summary>Root of the persistent data (Postgres data directory, passwords, process ledger).</summary>
     public required string DataDirectory { get; set; }
 
-    /// <summary>True under the test host: every port random, no console output, Postgres without fsync.</summary>
+    /// <summary>True under the test host: every port random, no console output.</summary>
     public bool IsTesting { get; set; }
+
+    /// <summary>
+    /// Postgres flushes every commit to disk (the product's setting). The test host turns it off (fsync, synchronous
+    /// commit and full-page writes) for speed; a benchmark on the test host turns it back on to measure the product.
+    /// </summary>
+    public bool DurablePostgres { get; set; } = true;
 
     /// <summary>ASPNETCORE_ENVIRONMENT / DOTNET_ENVIRONMENT given to projects.</summary>
     public string EnvironmentName { get; set; } = "Development";

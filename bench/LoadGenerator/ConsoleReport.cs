@@ -56,7 +56,7 @@ internal static class ConsoleReport
             summary.AddRow("open loop", string.Create(Invariant, $"{open.Scheduled:N0} scheduled, pool {open.PoolSize:N0} sessions, {open.Starved:N0} waited for a session"));
         summary.AddRow("rows written", string.Create(Invariant, $"{report.Rows.Attempts:N0} attempts, {report.Rows.Sessions:N0} sessions"));
         if (report.PgBench is { } pgbench)
-            summary.AddRow("pgbench single insert", string.Create(Invariant, $"{pgbench.Tps:N0} tps; answers/s = {report.AnswersPerPgBenchTps:P1} of it"));
+            summary.AddRow("pgbench single insert", string.Create(Invariant, $"{pgbench.Tps:N0} tps ({pgbench.Durability}); answers/s = {report.AnswersPerPgBenchTps:P1} of it"));
         if (report.PgBenchError is { } pgbenchError) summary.AddRow("pgbench single insert", "failed: " + Markup.Escape(pgbenchError));
         console.Write(summary);
 

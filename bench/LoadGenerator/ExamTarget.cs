@@ -69,16 +69,20 @@ public sealed class ExamGraph : IAsyncDisposable
     /// Starts the graph with <paramref name="adminKey"/> as ExamApi's admin key, plus any <paramref name="examApiEnvironment"/>
     /// variables for ExamApi (e.g. a log level, to measure what it costs), and <paramref name="examApiReplicas"/> ExamApi
     /// replicas (the target then splits requests across all of them), and waits until every resource is healthy.
+    /// Postgres runs as under the test host (no fsync) unless <paramref name="durablePostgres"/> asks for the product's
+    /// settings (every commit flushed), which is what a benchmark should measure.
     /// </summary>
     public static async Task<ExamGraph> StartAsync(
         string adminKey, TimeSpan timeout, IReadOnlyDictionary<string, string>? examApiEnvironment = null, int examApiReplicas = 1,
-        CancellationToken cancellationToken = default)
+        bool durablePostgres = false, CancellationToken cancellationToken = default)
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(configuration: new Dictionary<string, string?>
-        {
-            ["Parameters:admin-key"] = adminKey,
-            ["ExamApi:Replicas"] = examApiReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
+            configuration: new Dictionary<string, string?>
+            {
+                ["Parameters:admin-key"] = adminKey,
+                ["ExamApi:Replicas"] = examApiReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+            configureOptions: options => options.DurablePostgres = durablePostgres);
         var examApi = builder.CreateResourceBuilder<AppHost.Hosting.Resources.ProjectResource>("examapi");
         foreach (var (name, value) in examApiEnvironment ?? new Dictionary<string, string>()) examApi.WithEnvironment(name, value);
         var app = builder.Build();

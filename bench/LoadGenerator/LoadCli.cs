@@ -44,6 +44,7 @@ public static class LoadCli
     {
         var defaults = new LoadOptions();
         var graph = new Option<bool>("--graph") { Description = "Start the whole graph (Redis, Postgres, ExamApi, CleanupWorker) in process with random ports and temporary data." };
+        var fastPostgres = new Option<bool>("--fast-postgres") { Description = "With --graph: Postgres without fsync and synchronous commit, as the tests run it (default: the product's durable settings)." };
         var baseUrls = new Option<string[]>("--base-url") { Description = "ExamApi base URL of a running deployment; repeat for replicas (requests are split round robin)." };
         var adminKey = new Option<string?>("--admin-key") { Description = "ExamApi admin key (with --base-url; AppHost: .data/parameters/admin-key)." };
         var redis = new Option<string?>("--redis") { Description = "Redis connection string, e.g. 127.0.0.1:6379,password=... (with --base-url)." };
@@ -67,7 +68,7 @@ public static class LoadCli
 
         var command = new RootCommand("loadgen: simulated examinees against the exam API; throughput, latency, Redis bytes per session, Postgres rows, verification, pgbench ceiling.")
         {
-            graph, examApiEnvironment, baseUrls, adminKey, redis, postgres, concurrency, examinees, rate, duration, warmup, openSessions, maxItems, seTarget,
+            graph, fastPostgres, examApiEnvironment, baseUrls, adminKey, redis, postgres, concurrency, examinees, rate, duration, warmup, openSessions, maxItems, seTarget,
             holdSessions, holdAnswers, pgbenchSeconds, subject, seed, retryFor, json,
         };
         command.Subcommands.Add(Faults.FaultCli.CreateCommand());
@@ -104,6 +105,7 @@ public static class LoadCli
                     pair => pair.Length == 2 && pair[0].Length > 0 ? pair[0] : throw new ArgumentException($"--examapi-env '{string.Join('=', pair)}' is not NAME=VALUE."),
                     pair => pair[1]);
                 if (environment.Count > 0 && !parse.GetValue(graph)) throw new ArgumentException("--examapi-env needs --graph.");
+                if (parse.GetValue(fastPostgres) && !parse.GetValue(graph)) throw new ArgumentException("--fast-postgres needs --graph.");
             }
             catch (ArgumentException error)
             {
@@ -117,7 +119,8 @@ public static class LoadCli
                 if (parse.GetValue(graph))
                 {
                     console.WriteLine("Starting the graph (Redis, Postgres, ExamApi, CleanupWorker)…");
-                    await using var started = await ExamGraph.StartAsync($"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), environment, cancellationToken: cancellationToken);
+                    await using var started = await ExamGraph.StartAsync(
+                        $"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), environment, durablePostgres: !parse.GetValue(fastPostgres), cancellationToken: cancellationToken);
                     report = await RunAsync(console, live, plain, started.Target, options, cancellationToken);
                 }
                 else

@@ -11,7 +11,9 @@ namespace LoadGenerator;
 /// <param name="Threads">pgbench threads (-j).</param>
 /// <param name="Seconds">Duration (-T).</param>
 /// <param name="Command">The command line (the password went in PGPASSWORD, never on it).</param>
-public sealed record PgBenchResult(double Tps, int Clients, int Threads, int Seconds, string Command);
+/// <param name="Durability">The server's commit settings during the run (<c>fsync=on, synchronous_commit=on</c>): a
+/// commit that waits for its flush costs several times more, so a ratio is only comparable at the same settings.</param>
+public sealed record PgBenchResult(double Tps, int Clients, int Threads, int Seconds, string Command, string Durability);
 
 /// <summary>
 /// Runs bench/pgbench/single-insert.sql with pgbench (-n, 16 clients, 2 threads) against the target's Postgres, in a
@@ -28,6 +30,7 @@ public static partial class PgBench
         ArgumentOutOfRangeException.ThrowIfLessThan(seconds, 1);
         var settings = new NpgsqlConnectionStringBuilder(postgresConnectionString) { Pooling = false };
         await ExecuteAsync(settings.ConnectionString, Script("single-insert-setup.sql"), cancellationToken);
+        var durability = await DurabilityAsync(settings.ConnectionString, cancellationToken);
         var scriptPath = Path.Combine(Path.GetTempPath(), $"loadgen-single-insert-{Guid.NewGuid():N}.sql");
         try
         {
@@ -63,7 +66,7 @@ public static partial class PgBench
 
             if (process.ExitCode != 0) throw new InvalidOperationException($"pgbench exited with {process.ExitCode}: {(await error).Trim()}");
             var tps = ParseTps(await output) ?? throw new InvalidOperationException($"pgbench printed no 'tps = ' line: {(await output).Trim()}");
-            return new PgBenchResult(tps, Clients, Threads, seconds, "pgbench " + string.Join(' ', arguments).Replace(scriptPath, "bench/pgbench/single-insert.sql", StringComparison.Ordinal));
+            return new PgBenchResult(tps, Clients, Threads, seconds, "pgbench " + string.Join(' ', arguments).Replace(scriptPath, "bench/pgbench/single-insert.sql", StringComparison.Ordinal), durability);
         }
         finally
         {
@@ -107,6 +110,16 @@ public static partial class PgBench
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The commit settings that decide what a commit costs, as <c>fsync=on, synchronous_commit=on</c>.</summary>
+    public static async Task<string> DurabilityAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT 'fsync=' || current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit')", connection);
+        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

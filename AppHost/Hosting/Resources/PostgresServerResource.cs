@@ -128,7 +128,7 @@ public sealed class PostgresServerResource : RunnableResource, IResourceWithConn
 
         await LocalPorts.WaitUntilFreeAsync(port, TimeSpan.FromSeconds(10), cancellationToken);
         List<string> arguments = ["-D", DataDirectory!, "-p", port.ToString(), "-c", $"listen_addresses={Host}", "-k", SocketDirectory!];
-        if (context.Options.IsTesting)
+        if (!context.Options.DurablePostgres)
         {
             // Throwaway test clusters: durability costs time and protects nothing.
             arguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
@@ -232,7 +232,7 @@ public sealed class PostgresServerResource : RunnableResource, IResourceWithConn
         {
             List<string> arguments = ["-D", DataDirectory!, "-U", SuperUser, "--auth=scram-sha-256", $"--pwfile={passwordFile}",
                 "--encoding=UTF8", "--locale=C"];
-            if (context.Options.IsTesting)
+            if (!context.Options.DurablePostgres)
             {
                 arguments.Add("--no-sync");
             }

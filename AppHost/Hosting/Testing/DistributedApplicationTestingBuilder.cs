@@ -58,6 +58,7 @@ public static class DistributedApplicationTestingBuilder
 
         var options = DistributedApplicationBuilder.DefaultOptions();
         options.IsTesting = true;
+        options.DurablePostgres = false;
         options.WriteResourceOutputToConsole = false;
         options.GracefulStopTimeout = TimeSpan.FromSeconds(5);
         options.HealthCheckInterval = TimeSpan.FromMilliseconds(500);
