@@ -21,15 +21,15 @@ public sealed class AttemptWriter : IAsyncDisposable
     // The whole batch is one prepared statement over arrays, in one implicit transaction: Postgres parses, plans and
     // runs it once however many attempts it carries. The session rows are share-locked so a completion or abandonment
     // (which locks its row FOR UPDATE) either sees an attempt or makes it insert nothing; ON CONFLICT keeps a duplicate
-    // from failing its neighbours, and RETURNING says which rows went in.
+    // from failing its neighbours, and RETURNING says which rows went in. The lateral lookup makes the plan probe the
+    // primary key once per attempt: a join let the generic plan hash all active sessions (and their dead versions).
     private const string InsertSql = """
         INSERT INTO attempts (session_id, seq, item_id, response, correct, theta_after, se_after, served_at, answered_at, next_selection)
         SELECT a.session_id, a.seq, a.item_id, a.response, a.correct, a.theta_after, a.se_after, a.served_at, a.answered_at, a.next_selection
         FROM unnest($1::uuid[], $2::integer[], $3::bigint[], $4::integer[], $5::boolean[], $6::double precision[],
                     $7::double precision[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
              AS a (session_id, seq, item_id, response, correct, theta_after, se_after, served_at, answered_at, next_selection)
-        JOIN exam_sessions s ON s.id = a.session_id AND s.status = 'active'
-        FOR KEY SHARE OF s
+        CROSS JOIN LATERAL (SELECT FROM exam_sessions s WHERE s.id = a.session_id AND s.status = 'active' FOR KEY SHARE) s
         ON CONFLICT DO NOTHING
         RETURNING session_id, seq, item_id
         """;
