@@ -13,14 +13,18 @@ internal static class ConsoleReport
     public static async Task ShowProgressAsync(IAnsiConsole console, bool live, TextWriter plain, LoadMetrics metrics, Task run)
     {
         var clock = Stopwatch.StartNew();
-        var (lastAnswers, lastSeconds) = (0L, 0.0);
+        var (lastAnswers, lastSeconds, mark) = (0L, 0.0, 0);
         string Line()
         {
             var (answers, seconds) = (metrics.Answers, clock.Elapsed.TotalSeconds);
+            // Counts restart when the open loop's settling ends.
+            if (answers < lastAnswers) (lastAnswers, mark) = (0, 0);
             var rate = seconds > lastSeconds ? (answers - lastAnswers) / (seconds - lastSeconds) : 0;
             (lastAnswers, lastSeconds) = (answers, seconds);
+            // Since the previous line: shows when in a run the slow answers happened.
+            var window = metrics.Since(ExamEndpoint.Answer, ref mark);
             return string.Create(Invariant,
-                $"[{seconds,6:F1} s] {metrics.Phase}: {answers:N0} answers ({rate:N0}/s), {metrics.ExamsStarted:N0} exams started, {metrics.ExamsCompleted:N0} completed, {metrics.Errors:N0} errors, {metrics.ConnectionRetries:N0} connection retries");
+                $"[{seconds,6:F1} s] {metrics.Phase}: {answers:N0} answers ({rate:N0}/s, p99 {window.P99Ms:F1} ms), {metrics.ExamsStarted:N0} exams started, {metrics.ExamsCompleted:N0} completed, {metrics.Errors:N0} errors, {metrics.ConnectionRetries:N0} connection retries");
         }
 
         if (!live)

@@ -55,6 +55,7 @@ public static class LoadCli
         var rate = new Option<double?>("--rate") { Description = "Open loop: answers per second at fixed intervals; latency counts from the scheduled time." };
         var duration = new Option<double?>("--duration") { Description = "Seconds: the open loop's length (default 10), the closed loop's limit (default 60)." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of closed loop run first and left out of the figures (JIT, pools, caches).", DefaultValueFactory = _ => 0 };
+        var settle = new Option<double>("--settle") { Description = "Open loop: seconds at the rate, once the pool is filled, left out of the figures (the pool's start is not steady state).", DefaultValueFactory = _ => 10 };
         var openSessions = new Option<int?>("--open-sessions") { Description = $"Open loop: active sessions (students), also the most answers in flight (default {LoadOptions.DefaultOpenSessions})." };
         var maxItems = new Option<int>("--max-items") { Description = "Exam length asked for at start.", DefaultValueFactory = _ => defaults.MaxItems };
         var seTarget = new Option<double?>("--se-target") { Description = "SE that ends an exam early." };
@@ -68,7 +69,7 @@ public static class LoadCli
 
         var command = new RootCommand("loadgen: simulated examinees against the exam API; throughput, latency, Redis bytes per session, Postgres rows, verification, pgbench ceiling.")
         {
-            graph, fastPostgres, examApiEnvironment, baseUrls, adminKey, redis, postgres, concurrency, examinees, rate, duration, warmup, openSessions, maxItems, seTarget,
+            graph, fastPostgres, examApiEnvironment, baseUrls, adminKey, redis, postgres, concurrency, examinees, rate, duration, warmup, settle, openSessions, maxItems, seTarget,
             holdSessions, holdAnswers, pgbenchSeconds, subject, seed, retryFor, json,
         };
         command.Subcommands.Add(Faults.FaultCli.CreateCommand());
@@ -89,6 +90,7 @@ public static class LoadCli
                     Rate = openRate,
                     Duration = TimeSpan.FromSeconds(parse.GetValue(duration) ?? (openRate is null ? 60 : 10)),
                     Warmup = TimeSpan.FromSeconds(parse.GetValue(warmup)),
+                    Settle = TimeSpan.FromSeconds(openRate is null ? 0 : parse.GetValue(settle)),
                     OpenSessions = parse.GetValue(openSessions),
                     MaxItems = parse.GetValue(maxItems),
                     SeTarget = parse.GetValue(seTarget),

@@ -79,6 +79,24 @@ public sealed class LoadMetrics
     /// <summary>Failed requests of every endpoint.</summary>
     public long Errors => Interlocked.Read(ref errorCount);
 
+    /// <summary>Forgets everything counted so far: the open loop's settling period ends here.</summary>
+    internal void Reset()
+    {
+        foreach (var list in latencies)
+        {
+            lock (list) list.Clear();
+        }
+        errors.Clear();
+        examples.Clear();
+        Interlocked.Exchange(ref answers, 0);
+        Interlocked.Exchange(ref examsStarted, 0);
+        Interlocked.Exchange(ref examsCompleted, 0);
+        Interlocked.Exchange(ref connectionRetries, 0);
+        Interlocked.Exchange(ref transientRetries, 0);
+        Interlocked.Exchange(ref poolStarved, 0);
+        Interlocked.Exchange(ref errorCount, 0);
+    }
+
     internal void AnswerAcknowledged() => Interlocked.Increment(ref answers);
 
     internal void ExamStarted() => Interlocked.Increment(ref examsStarted);
@@ -118,6 +136,20 @@ public sealed class LoadMetrics
             if (samples.Length > 0) result[Name(endpoint)] = LatencySummary.FromTicks(samples);
         }
         return result;
+    }
+
+    /// <summary>Latencies of <paramref name="endpoint"/> recorded since <paramref name="mark"/> (which then moves to now): a progress window.</summary>
+    public LatencySummary Since(ExamEndpoint endpoint, ref int mark)
+    {
+        var list = latencies[(int)endpoint];
+        long[] samples;
+        lock (list)
+        {
+            mark = Math.Min(mark, list.Count);
+            samples = [.. list.Skip(mark)];
+            mark = list.Count;
+        }
+        return LatencySummary.FromTicks(samples);
     }
 
     /// <summary>Failed requests by "endpoint status", e.g. "answer 503" or "start connection".</summary>

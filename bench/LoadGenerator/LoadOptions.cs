@@ -12,6 +12,9 @@ public sealed record LoadOptions
     /// <summary>A closed loop at <see cref="Concurrency"/> run first and left out of the figures (JIT, connection pools, caches); its sessions are still verified.</summary>
     public TimeSpan Warmup { get; init; }
 
+    /// <summary>Open loop: seconds at the rate, after the pool is filled, before the figures start (the pool's start is not steady state).</summary>
+    public TimeSpan Settle { get; init; }
+
     /// <summary>Closed loop: examinees in flight at once (also the parallelism of the hold phase and of pool filling).</summary>
     public int Concurrency { get; init; } = 16;
 
@@ -66,6 +69,7 @@ public sealed record LoadOptions
         Require(Examinees >= 0, "examinees must be ≥ 0");
         Require(Rate is null || (double.IsFinite(Rate.Value) && Rate.Value > 0 && Rate.Value <= 100_000), "the rate must be > 0 and ≤ 100000 answers/s");
         Require(Warmup >= TimeSpan.Zero && Warmup <= TimeSpan.FromMinutes(10), "the warm-up must be 0 to 10 minutes");
+        Require(Settle >= TimeSpan.Zero && Settle <= TimeSpan.FromMinutes(10), "the settling time must be 0 to 10 minutes");
         Require(Duration > TimeSpan.Zero && Duration <= TimeSpan.FromHours(1), "the duration must be > 0 and ≤ 1 hour");
         Require(OpenSessions is null or >= 1, "open sessions must be ≥ 1");
         Require(MaxItems is >= 1 and <= 200, "max items must be 1 to 200");

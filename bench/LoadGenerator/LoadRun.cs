@@ -141,10 +141,15 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
         var context = new LoadContext(client, bank, Ledger, Metrics, options, runId) { NoMoreExams = noMoreExams.Token };
         var rowsBefore = await CountRowsAsync(cancellationToken);
 
-        Metrics.Phase = options.Rate is null ? "closed loop" : "open loop";
+        Metrics.Phase = options.Rate is null ? "closed loop" : options.Settle > TimeSpan.Zero ? "open loop (settling)" : "open loop";
         var loadAverageBefore = MachineLoadAverage();
         var clock = Stopwatch.StartNew();
-        var openLoop = options.Rate is null ? null : await OpenLoop.RunAsync(context, cancellationToken);
+        var openLoop = options.Rate is null ? null : await OpenLoop.RunAsync(context, options.Settle, async () =>
+        {
+            rowsBefore = await CountRowsAsync(cancellationToken);
+            loadAverageBefore = MachineLoadAverage();
+            Metrics.Phase = "open loop";
+        }, cancellationToken);
         if (openLoop is null) await ClosedLoop.RunAsync(context, cancellationToken);
         var loadSeconds = openLoop?.Seconds ?? clock.Elapsed.TotalSeconds;
         var (answers, started, completed) = (Metrics.Answers, Metrics.ExamsStarted, Metrics.ExamsCompleted);

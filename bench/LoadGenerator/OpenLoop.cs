@@ -15,10 +15,12 @@ public sealed record OpenLoopSummary(double Rate, long Scheduled, double Seconds
 /// Open loop: answers are scheduled at fixed intervals (1 / rate) whatever the server's latency, each sent from an
 /// idle active session of a pool that is filled before the clock starts and topped up as exams finish. Latency is
 /// measured from the scheduled time, so a slow server cannot hold the schedule back (no coordinated omission).
+/// The first <c>settle</c> seconds run at the same rate but are not counted: the figures describe the steady state,
+/// not the pool's start (every session at its first item at once).
 /// </summary>
 internal static class OpenLoop
 {
-    public static async Task<OpenLoopSummary> RunAsync(LoadContext context, CancellationToken cancellationToken)
+    public static async Task<OpenLoopSummary> RunAsync(LoadContext context, TimeSpan settle, Func<Task> measuring, CancellationToken cancellationToken)
     {
         var options = context.Options;
         var rate = options.Rate ?? throw new InvalidOperationException("The open loop needs a rate.");
@@ -32,13 +34,21 @@ internal static class OpenLoop
         var leave = new Random(options.Seed);
         await FillAsync(context, idle, poolSize, () => leave.Next(1, options.MaxItems + 1), cancellationToken);
         var start = Stopwatch.GetTimestamp();
-        var end = start + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
+        var measured = start + (long)(settle.TotalSeconds * Stopwatch.Frequency);
+        var end = measured + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
         var inFlight = new List<Task>();
         long scheduled = 0;
+        long? scheduledBefore = settle > TimeSpan.Zero ? null : 0;
         while (true)
         {
             var due = start + (long)(scheduled * Stopwatch.Frequency / rate);
             if (due >= end) break;
+            if (scheduledBefore is null && due >= measured)
+            {
+                scheduledBefore = scheduled;
+                context.Metrics.Reset();
+                await measuring();
+            }
             var now = Stopwatch.GetTimestamp();
             if (due > now)
             {
@@ -54,12 +64,12 @@ internal static class OpenLoop
         // Answers still waiting for a session or a response get the retry window, then are abandoned.
         drain.CancelAfter(options.RetryFor + options.RequestTimeout);
         await WhenAllSettled(inFlight);
-        var seconds = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
+        var seconds = (Stopwatch.GetTimestamp() - measured) / (double)Stopwatch.Frequency;
         await WhenAllSettled(replacements);
 
         await Parallel.ForEachAsync(idle.TakeAll(), new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
             async (examinee, token) => await examinee.PersistAsync(Examinee.Complete, token));
-        return new OpenLoopSummary(rate, scheduled, seconds, poolSize, context.Metrics.PoolStarved);
+        return new OpenLoopSummary(rate, scheduled - (scheduledBefore ?? 0), seconds, poolSize, context.Metrics.PoolStarved);
 
         async Task DispatchAsync(long due)
         {
