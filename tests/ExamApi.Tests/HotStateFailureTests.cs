@@ -36,11 +36,20 @@ public sealed class HotStateFailureTests(FaultGraphFixture fixture)
         var exam = await client.StartExamAsync("test-math", maxItems: 12);
         var engine = new EngineReplica(fixture.Bank, "test-math", 12, null, exam.FirstItemId);
         for (var k = 0; k < 2; k++) await engine.AnswerAndCheckAsync(client, exam, trueTheta: -0.3);
+        var burst = await client.StartExamAsync("test-physics");
 
         await fixture.App.StopResourceAsync("cache");
         try
         {
             for (var k = 0; k < 3; k++) await engine.AnswerAndCheckAsync(client, exam, trueTheta: -0.3);
+
+            // Without Redis there is no submission lock: identical answers reach the attempt writer together (some in
+            // one batch) and Postgres's keys alone must keep one row and give everyone the recorded result.
+            var (response, _) = EngineReplica.Respond(fixture.Bank[burst.FirstItemId], 0);
+            var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.AnswerAsync(burst.SessionId, burst.FirstItemId, response, burst.Token)));
+            Assert.All(results, r => Assert.True(r.Status == HttpStatusCode.OK, r.Body));
+            Assert.Single(results.Select(r => r.Body).Distinct());
+            Assert.Equal(1, await fixture.AttemptCountAsync(burst.SessionId));
             var next = await client.GetAsync($"/api/adaptive/next?sessionId={exam.SessionId}", exam.Token);
             Assert.Equal(engine.CurrentItemId, next.Json!["id"]!.GetValue<long>());
             var status = await client.GetAsync($"/api/adaptive/{exam.SessionId}", exam.Token);
