@@ -64,7 +64,15 @@ public static class ExamEngine
     }
 
     /// <summary>θ per topic from the answers in that topic alone (EAP), for the topics answered so far.</summary>
-    public static IReadOnlyDictionary<string, double> TopicProficiency(BankSnapshot snapshot, ReadOnlySpan<int> items, ReadOnlySpan<int> responses)
+    public static IReadOnlyDictionary<string, double> TopicProficiency(BankSnapshot snapshot, ReadOnlySpan<int> items, ReadOnlySpan<int> responses) =>
+        TopicProficiency(TopicEstimates(snapshot, items, responses));
+
+    /// <summary>The θ of each of <paramref name="estimates"/>, in the same order.</summary>
+    public static IReadOnlyDictionary<string, double> TopicProficiency(IReadOnlyDictionary<string, AbilityEstimate> estimates) =>
+        estimates.ToDictionary(p => p.Key, p => p.Value.Theta, StringComparer.Ordinal);
+
+    /// <summary>EAP estimate (θ and SE) per topic from the answers in that topic alone, in ordinal topic order.</summary>
+    public static IReadOnlyDictionary<string, AbilityEstimate> TopicEstimates(BankSnapshot snapshot, ReadOnlySpan<int> items, ReadOnlySpan<int> responses)
     {
         var byTopic = new Dictionary<string, (List<int> Items, List<int> Responses)>(StringComparer.Ordinal);
         for (var k = 0; k < items.Length; k++)
@@ -76,7 +84,7 @@ public static class ExamEngine
         }
         return byTopic.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(
             p => p.Key,
-            p => TopicEstimator.Estimate(snapshot.Bank, p.Value.Items.ToArray(), p.Value.Responses.ToArray()).Theta,
+            p => TopicEstimator.Estimate(snapshot.Bank, p.Value.Items.ToArray(), p.Value.Responses.ToArray()),
             StringComparer.Ordinal);
     }
 

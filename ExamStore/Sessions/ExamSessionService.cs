@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Text.Json;
+using Engine.Estimation;
 using Engine.Selection;
 using Engine.State;
 using ExamStore.Bank;
@@ -148,7 +149,7 @@ public sealed class ExamSessionService(
                 AnsweredAt = now,
                 NextSelection = next is null ? null : JsonSerializer.Serialize(next, Json),
             };
-            var proficiency = ExamEngine.TopicProficiency(snapshot, step.State.Items, step.State.Responses);
+            var topicEstimates = ExamEngine.TopicEstimates(snapshot, step.State.Items, step.State.Responses);
             // Read before the commit: once the attempt is in, nothing may fail before the answer is acknowledged.
             var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, snapshot, next.ItemId, cancellationToken).AsTask());
 
@@ -156,7 +157,7 @@ public sealed class ExamSessionService(
             using (ActivitySource.StartActivity("exam.persist"))
             {
                 written = step.Stop.Stop
-                    ? await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, step.State, snapshot)
+                    ? await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, topicEstimates)
                     : await Pg(() => attempts.WriteAsync(attempt));
             }
             if (!written) return await RecordedOrConflictAsync(sessionId, itemId, response, hot.Exam.Count, cancellationToken);
@@ -169,7 +170,7 @@ public sealed class ExamSessionService(
                     : hotState.SaveAsync(sessionId, hot with { LastActivity = now, ServedAt = now, Exam = step.State }));
                 released = true;
             }
-            return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), proficiency, step.Stop.Stop, step.Stop.Rule, nextItem);
+            return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), ExamEngine.TopicProficiency(topicEstimates), step.Stop.Stop, step.Stop.Rule, nextItem);
         }
         finally
         {
@@ -377,15 +378,15 @@ public sealed class ExamSessionService(
 
     // The answer that ends the exam: its attempt, the session's completion and the student's proficiency commit together,
     // and only while the session is still active (a concurrent completion or sweep locks the same row).
-    private Task<bool> PersistFinalAnswerAsync(AttemptEntity attempt, string stopReason, ExamState state, BankSnapshot snapshot) =>
-        Pg(() => attempts.WriteFinalAsync(attempt, stopReason, StudentProficiencies.Estimates(snapshot, state, attempt.ThetaAfter, attempt.SeAfter)));
+    private Task<bool> PersistFinalAnswerAsync(AttemptEntity attempt, string stopReason, IReadOnlyDictionary<string, AbilityEstimate> topicEstimates) =>
+        Pg(() => attempts.WriteFinalAsync(attempt, stopReason, StudentProficiencies.Estimates(topicEstimates, attempt.ThetaAfter, attempt.SeAfter)));
 
     private async Task UpdateProficiencyAsync(ExamSessionEntity session, CancellationToken cancellationToken)
     {
         var snapshot = await BankAsync(session.Subject, cancellationToken);
         var answered = await db.Attempts.AsNoTracking().Where(a => a.SessionId == session.Id).OrderBy(a => a.Seq).Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken);
-        var state = new ExamState(answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray(), session.Theta, session.Se ?? double.PositiveInfinity, null, finished: true);
-        var (topics, thetas, standardErrors) = StudentProficiencies.Estimates(snapshot, state, session.Theta, session.Se);
+        var topicEstimates = ExamEngine.TopicEstimates(snapshot, answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray());
+        var (topics, thetas, standardErrors) = StudentProficiencies.Estimates(topicEstimates, session.Theta, session.Se);
         await db.Database.ExecuteSqlRawAsync(
             StudentProficiencies.UpsertSql("(SELECT {0}::text AS student_id, {1}::text AS subject) f", "{2}", "{3}", "{4}", "{5}"),
             [session.StudentId, session.Subject, topics, thetas, standardErrors, clock.GetUtcNow().UtcDateTime],

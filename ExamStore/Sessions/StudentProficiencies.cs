@@ -1,6 +1,4 @@
-using Engine.State;
-using ExamStore.Bank;
-using ExamStore.HotState;
+using Engine.Estimation;
 
 namespace ExamStore.Sessions;
 
@@ -8,26 +6,14 @@ namespace ExamStore.Sessions;
 internal static class StudentProficiencies
 {
     /// <summary>
-    /// What the exam contributes: its own θ/SE under the topic "" (overall) and an EAP estimate from each topic's answers.
-    /// Infinite standard errors are null, as stored.
+    /// What the exam contributes: its own θ/SE under the topic "" (overall) and each topic's estimate
+    /// (<see cref="ExamEngine.TopicEstimates"/>). Infinite standard errors are null, as stored.
     /// </summary>
-    public static (string[] Topics, double[] Thetas, double?[] StandardErrors) Estimates(BankSnapshot snapshot, ExamState state, double theta, double? se)
-    {
-        var topics = new List<string> { string.Empty };
-        var thetas = new List<double> { theta };
-        var standardErrors = new List<double?> { se };
-        var topicEstimator = ExamEngine.Estimator(EstimatorKind.Eap);
-        foreach (var group in Enumerable.Range(0, state.Count).GroupBy(k => snapshot.Bank.TopicOf(state.Items[k])))
-        {
-            var items = group.Select(k => state.Items[k]).ToArray();
-            var responses = group.Select(k => state.Responses[k]).ToArray();
-            var estimate = topicEstimator.Estimate(snapshot.Bank, items, responses);
-            topics.Add(group.Key);
-            thetas.Add(estimate.Theta);
-            standardErrors.Add(double.IsFinite(estimate.StandardError) ? estimate.StandardError : null);
-        }
-        return ([.. topics], [.. thetas], [.. standardErrors]);
-    }
+    public static (string[] Topics, double[] Thetas, double?[] StandardErrors) Estimates(
+        IReadOnlyDictionary<string, AbilityEstimate> topicEstimates, double theta, double? se) =>
+        ([string.Empty, .. topicEstimates.Keys],
+         [theta, .. topicEstimates.Values.Select(e => e.Theta)],
+         [se, .. topicEstimates.Values.Select(e => double.IsFinite(e.StandardError) ? e.StandardError : (double?)null)]);
 
     /// <summary>
     /// One statement that folds the estimates into <c>student_proficiencies</c>. <paramref name="student"/> is a FROM item
