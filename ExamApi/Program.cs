@@ -14,6 +14,5 @@ app.MapAdaptiveApi();
 app.MapStudentsApi();
 app.MapItemsApi();
 app.MapMonitoringApi();
-app.MapDiagnosticsApi();
 
 app.Run();

@@ -1,19 +1,20 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using ServiceDefaults.Health;
-using ServiceDefaults.Telemetry;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>What every service of the graph gets: OpenTelemetry, health checks, health endpoints and ProblemDetails.</summary>
+/// <summary>
+/// The Aspire service defaults every service of the graph gets (OpenTelemetry, health checks, service discovery,
+/// HttpClient resilience), plus ProblemDetails for errors and a JSON body on the health endpoints.
+/// </summary>
 public static class ServiceDefaultsExtensions
 {
     /// <summary>Path of the endpoint that runs every registered health check (readiness).</summary>
@@ -25,65 +26,60 @@ public static class ServiceDefaultsExtensions
     /// <summary>Tag of the health checks that say the process is alive (not whether its dependencies are).</summary>
     public const string LiveTag = "live";
 
-    // Without this switch .NET 10 creates server activities without the OpenTelemetry attributes
-    // (http.request.method, url.path, ...). The switch is read when the hosting diagnostics type is first
-    // used, i.e. when the host is built, so setting it here (before Build) is early enough.
-    private const string SuppressActivityOpenTelemetryDataSwitch = "Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData";
-
-    private static readonly string[] FrameworkActivitySources = ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql"];
-
-    private static readonly string[] FrameworkMeters =
-        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime", "Npgsql"];
-
-    /// <summary>Adds OpenTelemetry, the default health checks and ProblemDetails.</summary>
+    /// <summary>Adds OpenTelemetry, the default health checks, service discovery, HttpClient resilience and ProblemDetails.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Binding failures throw in every environment (not only Development), so the handler can name the parameter.
-        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return builder;
     }
 
     /// <summary>
-    /// Traces, metrics and logs for ASP.NET Core, HttpClient, Npgsql, Redis (<see cref="RedisTelemetry"/>) and the application's own
-    /// ActivitySource/Meter (named after the application); exported over OTLP http/protobuf only when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured.
+    /// Logs, metrics and traces of ASP.NET Core, HttpClient, the runtime and the application's own ActivitySource and
+    /// Meter (named after the application), exported over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        if (!AppContext.TryGetSwitch(SuppressActivityOpenTelemetryDataSwitch, out _))
-        {
-            AppContext.SetSwitch(SuppressActivityOpenTelemetryDataSwitch, false);
-        }
-
         var applicationName = builder.Environment.ApplicationName;
-        var otel = new OpenTelemetryServicesBuilder(builder.Services);
 
-        // OTEL_SERVICE_NAME (set by the AppHost) wins; the application name is the fallback for a bare `dotnet run`.
-        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]))
+        builder.Logging.AddOpenTelemetry(logging =>
         {
-            otel.ConfigureResource(resource => resource.AddService(applicationName));
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(applicationName))
+            .WithTracing(tracing => tracing
+                .AddSource(applicationName)
+                // Probes would flood the traces; /health/* (e.g. /health/redis) is left out with them.
+                .AddAspNetCoreInstrumentation(options => options.Filter = context =>
+                    !context.Request.Path.StartsWithSegments(HealthEndpointPath)
+                    && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                .AddHttpClientInstrumentation());
+
+        // UseOtlpExporter reads OTEL_EXPORTER_OTLP_PROTOCOL too: Aspire sets grpc for its dashboard.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
 
-        otel.WithLogging(configureBuilder: null, configureOptions: logging =>
-            {
-                logging.IncludeFormattedMessage = true;
-                logging.IncludeScopes = true;
-            })
-            .WithMetrics(metrics => metrics.AddMeter([.. FrameworkMeters, applicationName]))
-            .WithTracing(tracing => tracing.AddSource([.. FrameworkActivitySources, RedisTelemetry.ActivitySourceName, applicationName]));
-
-        var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (!string.IsNullOrWhiteSpace(endpoint))
-        {
-            otel.UseOtlpExporter(OtlpExportProtocol.HttpProtobuf, new Uri(endpoint));
-        }
-
-        builder.Services.AddHostedService<TelemetryProvidersStarter>();
-        builder.Services.AddSingleton<IStartupFilter, ServerSpanStartupFilter>();
         return builder;
     }
 

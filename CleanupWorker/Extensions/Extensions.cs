@@ -2,7 +2,10 @@ using CleanupWorker.Sweeping;
 using ExamStore;
 using ExamStore.Bank;
 using ExamStore.Data;
+using ExamStore.HotState;
 using ExamStore.Sessions;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using OpenTelemetry.Metrics;
 
 namespace CleanupWorker.Extensions;
@@ -12,8 +15,11 @@ internal static class Extensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("cache");
-        builder.AddNpgsqlDbContext<ExamDbContext>("examdb");
+        builder.AddRedisClient("cache", configureOptions: RedisHealth.ConfigureClient);
+        builder.AddNpgsqlDataSource("examdb");
+        // Over the same data source, so EF Core and ExamStore's raw Npgsql share one pool. No retrying execution
+        // strategy: ExamStore runs explicit transactions, which such a strategy refuses.
+        builder.Services.AddDbContextPool<ExamDbContext>((services, options) => options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddExamStore(builder.Configuration);
         // Ending a completed exam updates proficiency from the item bank; keep this instance's banks fresh too.
         builder.Services.AddItemChangeNotifications();

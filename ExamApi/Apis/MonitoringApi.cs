@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using ExamApi.Extensions;
 using ExamStore.Bank;
 using ExamStore.Data;
@@ -61,6 +60,8 @@ internal static class MonitoringApi
     // INFO is an admin command for StackExchange.Redis, and the shared connection is not an admin connection; a script
     // may call it, and DBSIZE with it, in the same round trip.
     private const string MemoryAndSizeScript = "return {redis.call('INFO', 'memory'), redis.call('DBSIZE')}";
+
+    private const string MemoryAndSizeScriptName = "the INFO memory and DBSIZE script";
 
     public static IEndpointRouteBuilder MapMonitoringApi(this IEndpointRouteBuilder app)
     {
@@ -127,15 +128,17 @@ internal static class MonitoringApi
             // blocking Redis the way KEYS would): fine for a debug endpoint, not for a hot path.
             var locksTask = CountKeysAsync(database, "ex:{*}:lock");
             var questionsTask = CountKeysAsync(database, "question:*");
-            var memoryAndSize = (RedisResult[])(await memoryAndSizeTask)!;
-            var usedMemory = ParseInfoField((string)memoryAndSize[0]!, "used_memory");
+            var memoryAndSize = RedisReplies.Array(await memoryAndSizeTask, MemoryAndSizeScriptName, minLength: 2);
+            // A server whose INFO lacks the field reports 0, as before.
+            var usedMemory = RedisReplies.InfoField(RedisReplies.Text(memoryAndSize[0], MemoryAndSizeScriptName), "used_memory") ?? 0;
+            var totalKeys = RedisReplies.Integer(memoryAndSize[1], MemoryAndSizeScriptName);
             var hitRate = services.Questions.HitRate;
             return TypedResults.Ok(new RedisStats(
                 await activeTask,
                 await locksTask,
                 await questionsTask,
                 Math.Round(usedMemory / (1024.0 * 1024.0), 3),
-                (long)memoryAndSize[1],
+                totalKeys,
                 double.IsNaN(hitRate) ? null : hitRate));
         }
         catch (Exception error) when (RedisHealth.IsRedisFailure(error))
@@ -189,22 +192,11 @@ internal static class MonitoringApi
         var cursor = "0";
         do
         {
-            var reply = (RedisResult[])(await database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", "1000"))!;
-            cursor = (string)reply[0]!;
-            count += ((RedisResult[])reply[1]!).Length;
+            (cursor, var keys) = RedisReplies.ScanPage(await database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", "1000"));
+            count += keys.Length;
         }
         while (cursor != "0");
         return count;
-    }
-
-    private static long ParseInfoField(string info, string field)
-    {
-        foreach (var line in info.Split('\n'))
-        {
-            if (line.StartsWith(field + ":", StringComparison.Ordinal))
-                return long.Parse(line.AsSpan(field.Length + 1).Trim(), CultureInfo.InvariantCulture);
-        }
-        return 0;
     }
 
     // A PING that outlived its budget still completes or faults later; observe it so the fault is not unobserved.

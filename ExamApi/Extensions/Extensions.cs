@@ -3,7 +3,10 @@ using ExamApi.Telemetry;
 using ExamStore;
 using ExamStore.Bank;
 using ExamStore.Data;
+using ExamStore.HotState;
 using ExamStore.Sessions;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -28,16 +31,18 @@ internal static class Extensions
 
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient(CacheConnectionName);
+        builder.AddRedisClient(CacheConnectionName, configureOptions: RedisHealth.ConfigureClient);
         // Postgres allows 100 connections by default for every client together. A bounded pool makes a burst queue
         // for a connection inside the API (and get a 503 after the pool's wait) instead of being refused by the server.
         // Auto-preparing the statements run again and again (EF Core's included) saves Postgres a parse and a plan each.
-        builder.AddNpgsqlDataSource(ExamDatabaseConnectionName, dataSource =>
+        builder.AddNpgsqlDataSource(ExamDatabaseConnectionName, configureDataSourceBuilder: dataSource =>
         {
             if (dataSource.ConnectionStringBuilder.MaxPoolSize == DefaultNpgsqlPoolSize) dataSource.ConnectionStringBuilder.MaxPoolSize = MaxDatabaseConnections;
             if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0) dataSource.ConnectionStringBuilder.MaxAutoPrepare = MaxAutoPreparedStatements;
         });
-        builder.AddNpgsqlDbContext<ExamDbContext>(ExamDatabaseConnectionName);
+        // Over the same data source, so EF Core and ExamStore's raw Npgsql share one pool. No retrying execution
+        // strategy: ExamStore runs explicit transactions, which such a strategy refuses.
+        builder.Services.AddDbContextPool<ExamDbContext>((services, options) => options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton<ExamMetrics>();
         builder.Services.AddSingleton<IExamFlowObserver>(services => services.GetRequiredService<ExamMetrics>());
         builder.Services.AddExamStore(builder.Configuration);

@@ -17,8 +17,8 @@ public sealed partial class ItemChangeNotifications(
     RedisHealth redisHealth,
     ILogger<ItemChangeNotifications> logger) : IHostedService
 {
-    /// <summary>The pub/sub channel; each message is the name of a subject whose items changed.</summary>
-    public const string Channel = "items:changed";
+    /// <summary>The pub/sub channel (<c>items:changed</c>, literal: not a pattern); each message is the name of a subject whose items changed.</summary>
+    public static readonly RedisChannel Channel = RedisChannel.Literal("items:changed");
 
     private int _subscribed;
 

@@ -38,6 +38,14 @@ public sealed class RedisHealth(IConnectionMultiplexer redis, ILogger<RedisHealt
         if (Interlocked.Exchange(ref _failedAtTicks, 0) != 0) logger.LogInformation("Redis is back");
     }
 
+    /// <summary>
+    /// The client setting this fallback relies on (pass it to Aspire's <c>AddRedisClient</c> as <c>configureOptions</c>):
+    /// while disconnected, commands fail at once, as they did in StackExchange.Redis 1.x, instead of waiting in the 2.x
+    /// backlog for the 5 s timeout. Calls that do not ask <see cref="IsAvailable"/> first (publishing item changes,
+    /// monitoring, the health check's PING) then fail fast too.
+    /// </summary>
+    public static void ConfigureClient(ConfigurationOptions options) => options.BacklogPolicy = BacklogPolicy.FailFast;
+
     /// <summary>True for the exceptions that mean Redis is unreachable or refused the command.</summary>
     public static bool IsRedisFailure(Exception error) => error is RedisException or TimeoutException or ObjectDisposedException;
 }

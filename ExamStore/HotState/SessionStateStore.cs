@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace ExamStore.HotState;
@@ -70,6 +69,8 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
         return 0
         """;
 
+    private const string LockAndLoadScriptName = "the lock-and-load script";
+
     private IDatabase Database => redis.GetDatabase();
 
     /// <summary>The key of a session's state.</summary>
@@ -97,14 +98,21 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// <summary>Takes the submission lock and reads the state in one round trip.</summary>
     public async Task<SessionLock> LockAndLoadAsync(Guid sessionId)
     {
-        using var span = RedisTelemetry.StartCall(redis, "EVAL exam.lock_load");
         var token = Guid.NewGuid().ToString("N");
-        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(
+        var reply = await Database.ScriptEvaluateAsync(
             LockAndLoadScript,
             [StateKey(sessionId), LockKey(sessionId)],
-            [token, (long)options.LockTimeout.TotalMilliseconds]))!;
-        if ((long)result[0] == 0) return new SessionLock(false, token, null);
-        return new SessionLock(true, token, result.Length > 1 ? Read((byte[])result[1]!) : null);
+            [token, (long)options.LockTimeout.TotalMilliseconds]);
+        return ReadLockAndLoad(reply, token);
+    }
+
+    /// <summary>Reads the lock-and-load script's reply: <c>{0}</c> (locked by another), <c>{1}</c> (no state) or <c>{1, state}</c>.</summary>
+    public static SessionLock ReadLockAndLoad(RedisResult reply, string token)
+    {
+        var fields = RedisReplies.Array(reply, LockAndLoadScriptName, minLength: 1);
+        if (RedisReplies.Integer(fields[0], LockAndLoadScriptName) == 0) return new SessionLock(false, token, null);
+        var state = fields.Length > 1 ? RedisReplies.BytesOrNull(fields[1], LockAndLoadScriptName) : null;
+        return new SessionLock(true, token, state is null ? null : Read(state));
     }
 
     /// <summary>
@@ -113,7 +121,6 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// </summary>
     public async Task<bool> SaveAndUnlockAsync(Guid sessionId, string token, SessionHotState state)
     {
-        using var span = RedisTelemetry.StartCall(redis, "EVAL exam.save_unlock");
         var batch = Database.CreateBatch();
         var saved = batch.ScriptEvaluateAsync(
             SaveAndUnlockScript,
@@ -122,13 +129,12 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
         var indexed = Index(batch, sessionId, state);
         batch.Execute();
         await Task.WhenAll(saved, indexed);
-        return (long)saved.Result == 1;
+        return RedisReplies.Integer(saved.Result, "the save-and-unlock script") == 1;
     }
 
     /// <summary>Writes a state without a lock (a new session, or one rebuilt from Postgres) and indexes it.</summary>
     public async Task SaveAsync(Guid sessionId, SessionHotState state)
     {
-        using var span = RedisTelemetry.StartCall(redis, "SET exam.save");
         var batch = Database.CreateBatch();
         var set = batch.StringSetAsync(StateKey(sessionId), state.ToBytes(), options.SessionTtl);
         var indexed = Index(batch, sessionId, state);
@@ -139,7 +145,6 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// <summary>Writes a state rebuilt without the lock, only where Redis has none; false when it had one.</summary>
     public async Task<bool> SaveIfAbsentAsync(Guid sessionId, SessionHotState state)
     {
-        using var span = RedisTelemetry.StartCall(redis, "SET NX exam.save_if_absent");
         if (!await Database.StringSetAsync(StateKey(sessionId), state.ToBytes(), options.SessionTtl, When.NotExists)) return false;
         await Index(Database, sessionId, state);
         return true;
@@ -148,14 +153,12 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// <summary>Releases the lock if this token still holds it.</summary>
     public async Task ReleaseAsync(Guid sessionId, string token)
     {
-        using var span = RedisTelemetry.StartCall(redis, "EVAL exam.unlock");
         await Database.ScriptEvaluateAsync(ReleaseScript, [LockKey(sessionId)], [token]);
     }
 
     /// <summary>The state without locking (for reads), or null when Redis has none.</summary>
     public async Task<SessionHotState?> LoadAsync(Guid sessionId)
     {
-        using var span = RedisTelemetry.StartCall(redis, "GET exam.load");
         var value = await Database.StringGetAsync(StateKey(sessionId));
         return value.IsNull ? null : Read((byte[])value!);
     }
@@ -169,7 +172,6 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     /// <summary>Removes a session's state, lock and index entry (completion, abandonment).</summary>
     public async Task RemoveAsync(Guid sessionId)
     {
-        using var span = RedisTelemetry.StartCall(redis, "DEL exam.remove");
         var batch = Database.CreateBatch();
         var state = batch.KeyDeleteAsync(StateKey(sessionId));
         var lockKey = batch.KeyDeleteAsync(LockKey(sessionId));
