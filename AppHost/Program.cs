@@ -1,31 +1,43 @@
-using AppHost.Hosting;
+using AppHost;
+using AppHost.LocalServers;
 using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var cache = builder.AddRedis("cache");
-var examdb = builder.AddPostgres("postgres").AddDatabase("examdb");
+// Redis and PostgreSQL: Aspire's containers when publishing or where a container runtime answers, else the same
+// resources as local processes (AppHost:Servers = auto | containers | processes; see AppHost/README.md).
+var servers = ServerHosting.Choose(builder);
+var cache = servers.AddRedis("cache");
+var examdb = servers.AddPostgresDatabase("postgres", "examdb");
 
-// The admin key is shown in the startup report (a developer needs it for the admin endpoints); the session signing
-// key is shared by every ExamApi replica so a token works on any of them. ExamApi:Replicas (env ExamApi__Replicas)
-// runs several replicas, e.g. for the load harness's fault scenario.
-var adminKey = builder.AddParameter("admin-key", secret: false);
-var sessionKey = builder.AddParameter("session-key");
+// Generated once and kept in the AppHost's user secrets; Parameters__admin-key / Parameters__session-key override them.
+// Every ExamApi replica signs session tokens with the same key, so a token works on any of them.
+var adminKey = builder.AddParameter("admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+var sessionKey = builder.AddParameter("session-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
-var examApi = builder.AddProject("examapi", "../ExamApi/ExamApi.csproj")
-    .WithHttpEndpoint(port: 5300)
+// A fixed port for developers (ExamApi:HttpPort); a deployment chooses its own.
+var examApiPort = builder.ExecutionContext.IsRunMode ? builder.Configuration.GetValue("ExamApi:HttpPort", 5300) : (int?)null;
+var examApi = builder.AddProject<Projects.ExamApi>("examapi")
+    .WithLocalRunDefaults()
+    .WithHttpEndpoint(port: examApiPort, name: "http")
+    .WithExternalHttpEndpoints()
     .WithReplicas(builder.Configuration.GetValue("ExamApi:Replicas", 1))
+    .WithHttpHealthCheck("/health")
     .WithReference(cache).WaitFor(cache)
     .WithReference(examdb).WaitFor(examdb)
     .WithEnvironment("Exam__AdminKey", adminKey)
     .WithEnvironment("Exam__SessionKey", sessionKey);
 
-builder.AddProject("cleanupworker", "../CleanupWorker/CleanupWorker.csproj")
+// The worker starts once ExamApi is healthy: ExamApi applies the database migrations.
+builder.AddProject<Projects.CleanupWorker>("cleanupworker")
+    .WithLocalRunDefaults()
+    .WithHttpEndpoint(name: "http")
+    .WithHttpHealthCheck("/health")
     .WithReference(cache)
     .WithReference(examdb)
     .WaitFor(examApi);
 
-builder.Build().Run();
+builder.ExitWhenPortsAreTaken();
+builder.LogWhenHealthy(examApi);
 
-/// <summary>The AppHost's entry point, public so tests can name it: <c>DistributedApplicationTestingBuilder.CreateAsync&lt;Program&gt;()</c>.</summary>
-public partial class Program;
+builder.Build().Run();
