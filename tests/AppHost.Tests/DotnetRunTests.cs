@@ -1,205 +1,155 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text.RegularExpressions;
-using AppHost.Hosting;
-using AppHost.Hosting.Processes;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 
 namespace AppHost.Tests;
 
 /// <summary>
-/// The <c>dotnet run</c> path, which the test host bypasses: the built AppHost executable as a child process, with a
-/// fresh data folder and a free ExamApi port (never a developer's 5300), from its console output to a signal and an
-/// exit that leaves none of its processes behind.
+/// The README's first command, <c>dotnet run --project AppHost</c>, which the testing builder bypasses: the launch
+/// profile, the dashboard and its telemetry, the console, Ctrl+C and SIGTERM, a killed orchestrator, a port in use.
 /// </summary>
 public sealed class DotnetRunTests : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
-    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
-    private static readonly string[] ResourceNames = ["cache", "postgres", "examdb", "examapi", "cleanupworker"];
-
-    // What the developer's shell may set that would change the graph under test (external servers, keys, ports).
-    private static readonly string[] AppHostConfigurationPrefixes = ["ConnectionStrings__", "Parameters__", "AppHost__", "ExamApi__"];
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string dataDirectory = Directory.CreateTempSubdirectory("apphost-run-").FullName;
-    private readonly List<string> output = [];
+
+    public DotnetRunTests() => File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
 
     [Theory]
-    [InlineData("SIGTERM", UnixSignals.SIGTERM)]
-    [InlineData("SIGINT", UnixSignals.SIGINT)]
-    public async Task AppHostExecutableReportsEveryResourceHealthyAndStopsEverythingOnSignal(string signalName, int signal)
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task StartsEveryResourceHealthyWithTheDashboardAndStopsEverythingOnTheSignal(string signal)
     {
-        // PostgreSQL runs as its own user when the tests run as root and must be able to enter the data folder.
-        File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
-        var port = LocalPorts.NextFree();
-        var healthyLine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var appHost = new Process { StartInfo = StartInfo(port), EnableRaisingEvents = true };
-        appHost.OutputDataReceived += (_, e) => Record(e.Data, healthyLine);
-        appHost.ErrorDataReceived += (_, e) => Record(e.Data, healthyLine);
-        var started = false;
-        try
+        await using var run = AppHostProcess.Start(dataDirectory);
+        await run.WaitForLineAsync("All 5 resources are healthy", StartTimeout);
+        Assert.Contains(run.Lines, line => line.Contains($"Login to the dashboard at http://localhost:{run.DashboardPort}/login?t=", StringComparison.Ordinal));
+        Assert.Contains(run.Lines, line => line.Contains("Redis and PostgreSQL run as local processes", StringComparison.Ordinal));
+        using (var client = new HttpClient { BaseAddress = new Uri($"http://localhost:{run.ExamApiPort}"), Timeout = TimeSpan.FromSeconds(30) })
         {
-            started = appHost.Start();
-            appHost.BeginOutputReadLine();
-            appHost.BeginErrorReadLine();
-            await WaitAsync(Task.WhenAny(healthyLine.Task, appHost.WaitForExitAsync()), StartTimeout, "the startup report");
-            var lines = Lines();
-            Assert.Contains(lines, line => line.StartsWith("apphost | all resources healthy", StringComparison.Ordinal));
-
-            foreach (var name in ResourceNames)
-            {
-                Assert.Contains(lines, line => Regex.IsMatch(line, $@"^{name} +\S.* +Running +Healthy +\S"));
-                Assert.Contains(lines, line => Regex.IsMatch(line, $@"^{name} +\| "));
-            }
-
-            Assert.Contains(lines, line => Regex.IsMatch(line, $@"^examapi +Project +Running +Healthy +http://localhost:{port}$"));
-            AssertReportShowsTheAdminKeyButNoSecret(lines);
-
-            using (var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) })
-            using (var health = await client.GetAsync($"http://localhost:{port}/health"))
-            {
-                Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-            }
-
-            var ledger = ReadLedger();
-            Assert.Equal(["cache", "cleanupworker", "examapi", "postgres"], ledger.Select(entry => entry.Resource).Order());
-            Assert.All(ledger, entry => Assert.True(entry.Identity.IsAlive(), $"{entry.Resource} ({entry.Identity.ProcessId}) is not running"));
-            // Identities taken now, while the tree is intact: a backend orphaned by a dying postmaster would be
-            // re-parented and in a session of its own, out of reach of any search from the recorded PIDs afterwards.
-            var tree = ledger.SelectMany(entry => ProcessIdentity.SessionAndDescendants(entry.Identity.ProcessId)).Select(ProcessIdentity.Of).Where(process => process.StartTime != 0).ToList();
-            Assert.True(tree.Count > ledger.Count + 2, $"expected PostgreSQL's backends among {tree.Count} processes");
-
-            Assert.True(UnixSignals.Send(appHost.Id, signal), $"could not send {signalName} to the AppHost");
-            await WaitAsync(appHost.WaitForExitAsync(), ExitTimeout, $"the AppHost to exit after {signalName}");
-
-            Assert.Equal(0, appHost.ExitCode);
-            Assert.Contains("apphost | all resources stopped", Lines());
-            Assert.Empty(ProcessCheck.Survivors(ledger.Select(entry => entry.Identity)));
-            Assert.DoesNotContain(tree, process => process.IsAlive());
-            Assert.False(File.Exists(LedgerPath), "a clean stop leaves no process ledger");
+            await GraphFixture.PollHealthAsync(client, HttpStatusCode.OK);
+            if (signal == "INT") await AssertAnAnswerIsTracedThroughRedisAndPostgresAsync(run, client);
         }
-        finally
+
+        var processes = run.RecordProcesses();
+        Assert.Contains(processes, pid => GraphHost.Processes.CommandLine(pid)?.Contains("redis-server", StringComparison.Ordinal) == true);
+        Assert.Contains(processes, pid => GraphHost.Processes.CommandLine(pid)?.EndsWith("ExamApi.dll", StringComparison.Ordinal) == true);
+
+        run.Signal(signal);
+        await run.WaitForExitAsync(StopTimeout);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Empty(await run.SurvivorsAfterAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public async Task AKilledAppHostLeavesNoProcessAndTheNextRunStartsOnTheSameData()
+    {
+        await using (var first = AppHostProcess.Start(dataDirectory))
         {
-            if (started)
-            {
-                await StopLeftoversAsync(appHost);
-            }
+            await first.WaitForLineAsync("All 5 resources are healthy", StartTimeout);
+            first.RecordProcesses();
+
+            GraphHost.Processes.Kill(first.AppHostProcessId());
+
+            Assert.Empty(await first.SurvivorsAfterAsync(TimeSpan.FromSeconds(20)));
         }
+
+        await using var second = AppHostProcess.Start(dataDirectory);
+        await second.WaitForLineAsync("All 5 resources are healthy", StartTimeout);
+        second.RecordProcesses();
+        second.Signal("TERM");
+        await second.WaitForExitAsync(StopTimeout);
+        Assert.Empty(await second.SurvivorsAfterAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public async Task AnExamApiPortInUseEndsTheRunAtOnceNamingThePort()
+    {
+        var port = AppHostProcess.FreePort();
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
+        holder.Start();
+
+        await using var run = AppHostProcess.Start(dataDirectory, examApiPort: port);
+        await run.WaitForExitAsync(StopTimeout);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(run.Lines, line => line.Contains($"port {port} of 'examapi' (http endpoint) is in use by another process", StringComparison.Ordinal));
+        Assert.Empty(await run.SurvivorsAfterAsync(TimeSpan.Zero));
     }
 
     public void Dispose() => Directory.Delete(dataDirectory, recursive: true);
 
-    private string LedgerPath => Path.Combine(dataDirectory, "apphost.pids");
-
-    private ProcessStartInfo StartInfo(int examApiPort)
-    {
-        var options = DistributedApplicationBuilder.DefaultOptions();
-        var appHostAssembly = Path.Combine(options.AppHostDirectory, "bin", options.BuildConfiguration, "net10.0", "AppHost.dll");
-        Assert.True(File.Exists(appHostAssembly), $"{appHostAssembly} is missing: build the AppHost first");
-
-        // Through env --default-signal=INT: a test runner started from a non-interactive shell (a CI job, `cmd &`)
-        // hands SIGINT down ignored, and .NET leaves an ignored SIGINT ignored, so the AppHost would never see it.
-        var startInfo = new ProcessStartInfo("env")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = dataDirectory,
-        };
-        foreach (var argument in new[]
-        {
-            "--default-signal=INT", "dotnet", appHostAssembly,
-            $"--AppHost:DataDirectory={dataDirectory}", $"--AppHost:HttpPorts:examapi={examApiPort}",
-        })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        foreach (var key in startInfo.Environment.Keys.Where(key =>
-            AppHostConfigurationPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))).ToList())
-        {
-            startInfo.Environment.Remove(key);
-        }
-
-        return startInfo;
-    }
-
-    private void AssertReportShowsTheAdminKeyButNoSecret(IReadOnlyList<string> lines)
-    {
-        var parameters = Path.Combine(dataDirectory, "parameters");
-        var adminKey = File.ReadAllText(Path.Combine(parameters, "admin-key")).Trim();
-        Assert.Contains($"  admin-key: {adminKey} (cat {Path.Combine(parameters, "admin-key")})", lines);
-        Assert.Contains($"  session-key: cat {Path.Combine(parameters, "session-key")}", lines);
-
-        string[] secrets =
-        [
-            File.ReadAllText(Path.Combine(parameters, "session-key")).Trim(),
-            File.ReadAllText(Path.Combine(dataDirectory, "cache", "password")).Trim(),
-            File.ReadAllText(Path.Combine(dataDirectory, "postgres", "password")).Trim(),
-        ];
-        Assert.All(secrets, secret => Assert.DoesNotContain(lines, line => line.Contains(secret, StringComparison.Ordinal)));
-    }
-
-    private IReadOnlyList<(ProcessIdentity Identity, string Resource)> ReadLedger() =>
-        File.ReadAllLines(LedgerPath)
-            .Select(line => line.Split(' '))
-            .Select(fields => (new ProcessIdentity(int.Parse(fields[0]), long.Parse(fields[1])), fields[2]))
-            .ToList();
-
-    private void Record(string? line, TaskCompletionSource healthyLine)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            output.Add(line);
-        }
-
-        if (line.StartsWith("apphost | all resources healthy", StringComparison.Ordinal)
-            || line.StartsWith("apphost | some resources did not start", StringComparison.Ordinal))
-        {
-            healthyLine.TrySetResult();
-        }
-    }
-
-    private IReadOnlyList<string> Lines()
-    {
-        lock (output)
-        {
-            return output.ToArray();
-        }
-    }
-
-    private async Task WaitAsync(Task task, TimeSpan timeout, string what)
-    {
-        if (await Task.WhenAny(task, Task.Delay(timeout)) != task)
-        {
-            throw new TimeoutException($"No {what} within {timeout.TotalSeconds:F0} s. AppHost output so far:{Environment.NewLine}" +
-                string.Join(Environment.NewLine, Lines().TakeLast(40)));
-        }
-    }
-
     /// <summary>
-    /// After a failure: SIGKILL the AppHost and whatever it started (its process tree, and the sessions in its ledger,
-    /// which outlive an AppHost that died); only PIDs whose start time still matches are touched.
+    /// One answer, then the dashboard's telemetry API (login token → API key → traces): ExamApi's span of the answer and,
+    /// in the same trace, its Redis and PostgreSQL client spans.
     /// </summary>
-    private async Task StopLeftoversAsync(Process appHost)
+    private static async Task AssertAnAnswerIsTracedThroughRedisAndPostgresAsync(AppHostProcess run, HttpClient api)
     {
-        if (!appHost.HasExited)
+        using (var started = await api.PostAsJsonAsync("/api/adaptive/start", new { studentId = "traced", subject = "math", maxItems = 5 }))
         {
-            appHost.Kill(entireProcessTree: true);
-            await appHost.WaitForExitAsync();
+            var exam = JsonNode.Parse(await started.Content.ReadAsStringAsync())!;
+            Assert.True(started.StatusCode == HttpStatusCode.Created, exam.ToJsonString());
+            using var answer = new HttpRequestMessage(HttpMethod.Post, "/api/adaptive/answer")
+            {
+                Content = JsonContent.Create(new { sessionId = exam["sessionId"]!.GetValue<Guid>(), itemId = exam["item"]!["id"]!.GetValue<long>(), response = 0 }),
+            };
+            answer.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", exam["token"]!.GetValue<string>());
+            using var answered = await api.SendAsync(answer);
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
         }
 
-        var ledger = File.Exists(LedgerPath) ? ReadLedger() : [];
-        foreach (var (identity, _) in ledger.Where(entry => entry.Identity.IsAlive()))
+        var login = await run.WaitForLineAsync("/login?t=", TimeSpan.FromSeconds(1));
+        var token = login[(login.IndexOf("/login?t=", StringComparison.Ordinal) + "/login?t=".Length)..].Trim();
+        using var dashboard = new HttpClient { BaseAddress = new Uri($"http://localhost:{run.DashboardPort}") };
+        using var validated = await dashboard.PostAsJsonAsync("/api/telemetry/validateToken", new { token });
+        var apiKey = JsonNode.Parse(await validated.Content.ReadAsStringAsync())!["apiKey"]!.GetValue<string>();
+        dashboard.DefaultRequestHeaders.Add("x-api-key", apiKey);
+
+        // StackExchange.Redis spans reach the exporter when its profiling sessions are flushed (about every 10 s).
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var seen = "nothing";
+        while (DateTime.UtcNow < deadline)
         {
-            foreach (var member in ProcessIdentity.SessionAndDescendants(identity.ProcessId))
+            var spans = Spans(JsonNode.Parse(await dashboard.GetStringAsync("/api/telemetry/traces?resource=examapi&limit=200")));
+            var answerTraces = spans.Where(span => span.Name.Contains("/api/adaptive/answer", StringComparison.Ordinal)).Select(span => span.TraceId).ToHashSet();
+            var traced = spans.Where(span => answerTraces.Contains(span.TraceId)).GroupBy(span => span.TraceId)
+                .FirstOrDefault(trace => trace.Any(span => span.DatabaseSystem == "redis") && trace.Any(span => span.DatabaseSystem == "postgresql"));
+            if (traced is not null) return;
+            seen = string.Join("; ", spans.Select(span => $"{span.Name} [{span.DatabaseSystem}]").Distinct().Take(30));
+            await Task.Delay(1000);
+        }
+
+        Assert.Fail($"No trace of the answer with ExamApi, Redis and PostgreSQL spans reached the dashboard within 60 s; spans seen: {seen}");
+    }
+
+    private sealed record Span(string TraceId, string Name, string? DatabaseSystem);
+
+    // The telemetry API answers OTLP/JSON: spans are objects with traceId, spanId, name and attributes [{key, value}].
+    private static List<Span> Spans(JsonNode? node)
+    {
+        var spans = new List<Span>();
+        void Walk(JsonNode? current)
+        {
+            switch (current)
             {
-                UnixSignals.Send(member, UnixSignals.SIGKILL);
+                case JsonObject span when span["spanId"] is not null && span["traceId"] is not null && span["name"] is not null:
+                    var database = span["attributes"]?.AsArray().FirstOrDefault(attribute =>
+                        attribute?["key"]?.GetValue<string>() is "db.system" or "db.system.name")?["value"];
+                    spans.Add(new Span(span["traceId"]!.GetValue<string>(), span["name"]!.GetValue<string>(),
+                        database?.AsObject().FirstOrDefault().Value?.GetValue<string>()));
+                    break;
+                case JsonObject other:
+                    foreach (var (_, child) in other) Walk(child);
+                    break;
+                case JsonArray array:
+                    foreach (var child in array) Walk(child);
+                    break;
             }
         }
+
+        Walk(node);
+        return spans;
     }
 }

@@ -1,72 +1,75 @@
-using AppHost.Hosting;
-using AppHost.Hosting.Processes;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using GraphHost;
 
 namespace AppHost.Tests;
 
-/// <summary>A dependency that cannot start fails its dependents with its name and log, and waits never hang silently.</summary>
+/// <summary>What the graph does when it cannot run as configured: it says what is wrong, and nothing waits forever.</summary>
 public sealed class FailureTests
 {
-    [Fact]
-    public async Task FailedDependencyFailsDependentsNamingItAndWaitsTimeOutWithTheStuckResource()
-    {
-        // A comma is invalid in a Redis password parameter: the cache resource fails while preparing.
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
-            configuration: new Dictionary<string, string?> { ["Parameters:cache-password"] = "not,valid" });
-        await using var app = builder.Build();
-        await app.StartAsync();
-
-        var timeout = await Assert.ThrowsAsync<TimeoutException>(() =>
-            app.WaitForResourceHealthyAsync("examdb", TimeSpan.FromMilliseconds(100)));
-        Assert.Contains("Resource 'examdb' did not become healthy within", timeout.Message);
-        Assert.Contains("Last log lines of 'examdb'", timeout.Message);
-
-        var cacheFailure = await Assert.ThrowsAsync<DistributedApplicationException>(() =>
-            app.WaitForResourceHealthyAsync("cache", GraphFixture.StartTimeout));
-        Assert.Contains("cache-password", cacheFailure.Message);
-
-        var apiFailure = await Assert.ThrowsAsync<DistributedApplicationException>(() =>
-            app.WaitForResourceHealthyAsync("examapi", GraphFixture.StartTimeout));
-        Assert.Contains("dependency 'cache' is FailedToStart", apiFailure.Message);
-        Assert.Equal(ResourceState.FailedToStart, app.GetResource("examapi").Snapshot().State);
-
-        var workerFailure = await Assert.ThrowsAsync<DistributedApplicationException>(() =>
-            app.WaitForResourceHealthyAsync("cleanupworker", GraphFixture.StartTimeout));
-        Assert.Contains("dependency 'examapi' is FailedToStart", workerFailure.Message);
-
-        await app.WaitForResourceHealthyAsync("examdb", GraphFixture.StartTimeout);
-    }
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(45);
 
     [Fact]
-    public async Task StopAndKillReturnPromptlyForWaitingResourcesAndResourcesWithoutAProcess()
+    public async Task MissingPostgresServerFailsItSayingWhatToInstallAndEverythingWaitingForItFailsInsteadOfHanging()
     {
-        // External servers where nothing listens: cache and postgres run without a process and never turn healthy,
-        // so examdb and both projects stay Waiting, and the graph starts no process at all.
-        var nobodyListens = LocalPorts.NextFree();
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(configuration: new Dictionary<string, string?>
+        var empty = Directory.CreateTempSubdirectory("no-postgres-").FullName;
+        try
         {
-            ["ConnectionStrings:cache"] = $"127.0.0.1:{nobodyListens},password=unused",
-            ["ConnectionStrings:postgres"] = $"Host=127.0.0.1;Port={nobodyListens};Username=postgres;Password=unused",
-        });
-        await using var app = builder.Build();
-        await app.StartAsync();
-        await app.WaitForResourceAsync("cache", "running", snapshot => snapshot.State == ResourceState.Running);
-        await app.WaitForResourceAsync("examapi", "waiting", snapshot => snapshot.State == ResourceState.Waiting);
-        var prompt = TimeSpan.FromSeconds(5);
+            await using var graph = await ExamGraph.StartAsync(new ExamGraphOptions
+            {
+                Configuration = new Dictionary<string, string> { ["AppHost:PostgresBinDirectory"] = empty },
+                WaitUntilHealthy = false,
+            });
 
-        var killServer = await Assert.ThrowsAsync<InvalidOperationException>(() => app.KillResourceAsync("cache").WaitAsync(prompt));
-        Assert.Contains("'cache' (Redis (external)) has no process to kill", killServer.Message);
-        var killDatabase = await Assert.ThrowsAsync<InvalidOperationException>(() => app.KillResourceAsync("examdb").WaitAsync(prompt));
-        Assert.Contains("'examdb' (Database) has no process to kill", killDatabase.Message);
-
-        // The worker first: once examapi has ended, the worker waiting for it would fail on its own.
-        await app.StopResourceAsync("cleanupworker").WaitAsync(prompt);
-        Assert.Equal(ResourceState.Exited, app.GetResource("cleanupworker").Snapshot().State);
-        await app.KillResourceAsync("examapi").WaitAsync(prompt);
-        Assert.Equal(ResourceState.Exited, app.GetResource("examapi").Snapshot().State);
-        await app.StopResourceAsync("examdb").WaitAsync(prompt);
-        Assert.Equal(ResourceState.Exited, app.GetResource("examdb").Snapshot().State);
-        await app.StopResourceAsync("cache").WaitAsync(prompt);
-        Assert.Equal(ResourceState.Exited, app.GetResource("cache").Snapshot().State);
-        Assert.Empty(app.StartedProcesses);
+            await graph.WaitForStateAsync("postgres", KnownResourceStates.FailedToStart).WaitAsync(Prompt);
+            Assert.Contains(await graph.LogTailAsync("postgres"), line => line.Contains($"is not installed in {empty}")
+                && line.Contains("install it (Debian/Ubuntu: apt-get install -y postgresql-15)"));
+            await graph.WaitForStateAsync("examapi", KnownResourceStates.FailedToStart).WaitAsync(Prompt);
+            await graph.WaitForStateAsync("cleanupworker", KnownResourceStates.FailedToStart).WaitAsync(Prompt);
+            Assert.Contains(graph.Snapshot("examdb").State?.Text, KnownResourceStates.TerminalStates);
+            Assert.Equal(KnownResourceStates.Running, graph.Snapshot("cache").State?.Text);
+        }
+        finally
+        {
+            Directory.Delete(empty);
+        }
     }
+
+    [Fact]
+    public async Task AnUnknownServersSettingIsRefusedNamingTheChoices()
+    {
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => ExamGraph.StartAsync(new ExamGraphOptions
+        {
+            Configuration = new Dictionary<string, string> { ["AppHost:Servers"] = "virtual-machines" },
+        }));
+
+        Assert.Contains("AppHost:Servers is 'virtual-machines'; expected auto, containers or processes.", Unwrap(failure).Message);
+    }
+
+    [Theory]
+    [InlineData("no-such-runtime", false, "no container runtime is installed ('no-such-runtime' is not on PATH)")]
+    [InlineData("false", false, "no container runtime answered ('false info'")]
+    [InlineData("true", true, "true  answered")]
+    public void AutoChoosesContainersOnlyWhereTheRuntimeAnswersAndSaysWhy(string runtime, bool containers, string reason)
+    {
+        var builder = DistributedApplication.CreateBuilder(["AppHost:Servers=auto", $"ASPIRE_CONTAINER_RUNTIME={runtime}"]);
+
+        var hosting = AppHost.LocalServers.ServerHosting.Choose(builder);
+
+        Assert.Equal(containers, hosting.UseContainers);
+        Assert.Contains(reason, hosting.Reason);
+    }
+
+    [Fact]
+    public void PublishingAlwaysDescribesContainers()
+    {
+        var builder = DistributedApplication.CreateBuilder(["--publisher", "manifest", "--output-path", Path.GetTempFileName(), "AppHost:Servers=processes"]);
+
+        Assert.True(AppHost.LocalServers.ServerHosting.Choose(builder).UseContainers);
+    }
+
+    private static Exception Unwrap(Exception error) =>
+        error is AggregateException { InnerException: { } inner } ? Unwrap(inner)
+        : error is DistributedApplicationException { InnerException: DistributedApplicationException inner2 } ? inner2
+        : error;
 }

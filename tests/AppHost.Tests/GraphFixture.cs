@@ -1,55 +1,53 @@
-using AppHost.Hosting;
-using AppHost.Hosting.Resources;
+using System.Net;
+using System.Text.Json;
+using GraphHost;
 
 namespace AppHost.Tests;
 
-/// <summary>
-/// One whole graph (Redis, PostgreSQL, ExamApi, CleanupWorker) per test collection, started from the AppHost's own
-/// Program with random ports and a fresh temporary data folder, and disposed even when tests fail.
-/// </summary>
+/// <summary>One whole graph per test collection, from the real AppHost on Aspire's testing builder; disposed even when tests fail.</summary>
 public class GraphFixture : IAsyncLifetime
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private ExamGraph? graph;
 
-    private DistributedApplicationBuilder? builder;
-    private DistributedApplication? app;
+    public ExamGraph Graph => graph ?? throw new InvalidOperationException("The graph has not started.");
 
-    public DistributedApplication App => app ?? throw new InvalidOperationException("The graph has not started.");
+    /// <summary>How the collection's graph starts.</summary>
+    protected virtual ExamGraphOptions Options => new();
 
-    /// <summary>The builder the graph was declared on (its parameters and configuration).</summary>
-    public DistributedApplicationBuilder Builder => builder ?? throw new InvalidOperationException("The graph has not been declared.");
-
-    /// <summary>Configuration given to the AppHost's Program (none: its defaults).</summary>
-    protected virtual IReadOnlyDictionary<string, string?>? Configuration => null;
-
-    public async Task InitializeAsync()
-    {
-        builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(configuration: Configuration);
-        Configure(builder);
-        app = builder.Build();
-        await app.StartAsync();
-        await WaitForAllHealthyAsync(app);
-    }
+    public async Task InitializeAsync() => graph = await ExamGraph.StartAsync(Options);
 
     public async Task DisposeAsync()
     {
-        if (app is not null)
-        {
-            await app.DisposeAsync();
-        }
+        if (graph is not null) await graph.DisposeAsync();
     }
 
-    public static async Task WaitForAllHealthyAsync(DistributedApplication app)
+    /// <summary>The names of the health checks ExamApi reports for Redis and PostgreSQL (Aspire's client integrations name them).</summary>
+    public static readonly string[] DependencyChecks = ["StackExchange.Redis", "PostgreSql"];
+
+    /// <summary>GETs <c>/health</c> until it answers <paramref name="wanted"/> (30 s at most) and returns its checks.</summary>
+    public static async Task<JsonElement> PollHealthAsync(HttpClient client, HttpStatusCode wanted)
     {
-        foreach (var resource in app.Resources)
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var last = "(no answer)";
+        while (DateTime.UtcNow < deadline)
         {
-            await app.WaitForResourceHealthyAsync(resource.Name, StartTimeout);
-        }
-    }
+            try
+            {
+                using var response = await client.GetAsync("/health");
+                var body = await response.Content.ReadAsStringAsync();
+                last = $"{(int)response.StatusCode}: {body}";
+                if (response.StatusCode == wanted) return JsonDocument.Parse(body).RootElement.GetProperty("checks").Clone();
+            }
+            catch (HttpRequestException error)
+            {
+                last = error.Message;
+            }
 
-    /// <summary>Adjusts the declared graph before it is built: ExamApi shows the environment it received.</summary>
-    protected virtual void Configure(DistributedApplicationBuilder graph) =>
-        graph.CreateResourceBuilder<ProjectResource>("examapi").WithEnvironment("ExamApi__ExposeEnvironment", "true");
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"{client.BaseAddress}health did not answer {(int)wanted} within 30 s; last answer {last}");
+    }
 }
 
 [CollectionDefinition(Name)]

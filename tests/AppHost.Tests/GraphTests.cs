@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
-using AppHost.Hosting;
-using AppHost.Hosting.Resources;
+using Aspire.Hosting.ApplicationModel;
+using GraphHost;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -12,99 +12,101 @@ namespace AppHost.Tests;
 [Collection(GraphCollection.Name)]
 public sealed class GraphTests(GraphFixture fixture)
 {
-    private DistributedApplication App => fixture.App;
+    private ExamGraph Graph => fixture.Graph;
 
     [Fact]
-    public void AllResourcesAreRunningAndHealthy()
+    public void EveryResourceRunsHealthyAndTheServersSayTheyAreLocalProcesses()
     {
-        Assert.Equal(["cache", "postgres", "examdb", "examapi", "cleanupworker"], App.Resources.Select(r => r.Name));
-        Assert.All(App.Resources, resource =>
+        Assert.Equal(["cache", "postgres", "examdb", "examapi", "cleanupworker"], Graph.Resources.Select(r => r.Name));
+        Assert.All(Graph.Resources, resource =>
         {
-            var snapshot = resource.Snapshot();
-            Assert.Equal(ResourceState.Running, snapshot.State);
-            Assert.Equal(ResourceHealth.Healthy, snapshot.Health);
+            var snapshot = Graph.Snapshot(resource.Name);
+            Assert.Equal(KnownResourceStates.Running, snapshot.State?.Text);
+            Assert.Equal(HealthStatus.Healthy, snapshot.HealthStatus);
         });
+
+        Assert.Equal("Redis", Graph.Snapshot("cache").ResourceType);
+        Assert.Equal("PostgreSQL", Graph.Snapshot("postgres").ResourceType);
+        Assert.Equal("PostgreSQL database", Graph.Snapshot("examdb").ResourceType);
+        foreach (var server in new[] { "cache", "postgres" })
+        {
+            var hosting = Graph.Snapshot(server).Properties.Single(property => property.Name == "Hosting").Value as string;
+            Assert.StartsWith("local process: ", hosting);
+            Assert.Contains("AppHost:Servers is 'processes'", hosting);
+        }
     }
 
     [Fact]
-    public async Task ExamApiHealthReportsRedisAndPostgres()
+    public async Task ExamApiHealthReportsRedisAndPostgresHealthy()
     {
-        using var client = App.CreateHttpClient("examapi");
-        await AssertHealthyWithRedisAndPostgresAsync(client);
+        using var client = Graph.CreateHttpClient("examapi");
+        var checks = await GraphFixture.PollHealthAsync(client, HttpStatusCode.OK);
+        Assert.All(GraphFixture.DependencyChecks, check => Assert.Equal("Healthy", checks.GetProperty(check).GetProperty("status").GetString()));
 
         using var alive = await client.GetAsync("/alive");
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
     }
 
     [Fact]
-    public async Task ExamApiSeesExactlyTheDocumentedEnvironment()
+    public async Task ServicesReceiveConnectionStringsKeysAndTelemetrySettingsFromTheGraph()
     {
-        var cache = (RedisResource)App.GetResource("cache");
-        var postgres = (PostgresServerResource)App.GetResource("postgres");
-        var api = App.GetEndpoint("examapi").ToString().TrimEnd('/');
-        var expected = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__cache"] = $"127.0.0.1:{cache.Port},password={cache.Password}",
-            ["ConnectionStrings__examdb"] =
-                $"Host=127.0.0.1;Port={postgres.Port};Username=postgres;Password={postgres.Password};Database=examdb",
-            ["CACHE_HOST"] = "127.0.0.1",
-            ["CACHE_PORT"] = cache.Port.ToString(),
-            ["CACHE_PASSWORD"] = cache.Password!,
-            ["CACHE_URI"] = $"redis://:{cache.Password}@127.0.0.1:{cache.Port}",
-            ["EXAMDB_HOST"] = "127.0.0.1",
-            ["EXAMDB_PORT"] = postgres.Port.ToString(),
-            ["EXAMDB_USERNAME"] = "postgres",
-            ["EXAMDB_PASSWORD"] = postgres.Password!,
-            ["EXAMDB_DATABASENAME"] = "examdb",
-            ["EXAMDB_URI"] = $"postgresql://postgres:{postgres.Password}@127.0.0.1:{postgres.Port}/examdb",
-            ["ASPNETCORE_URLS"] = api,
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["DOTNET_ENVIRONMENT"] = "Development",
-            ["OTEL_SERVICE_NAME"] = "examapi",
-            ["LOGGING__CONSOLE__FORMATTERNAME"] = "simple",
-            ["DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION"] = "true",
-            ["ExamApi__ExposeEnvironment"] = "true",
-        };
+        var cache = await Graph.ConnectionStringAsync("cache");
+        var examdb = await Graph.ConnectionStringAsync("examdb");
+        var cachePassword = await Graph.ParameterAsync("cache-password");
+        var postgresPassword = await Graph.ParameterAsync("postgres-password");
+        var api = Environment("examapi");
+        var worker = Environment("cleanupworker");
 
-        using var client = App.CreateHttpClient("examapi");
-        var seen = JsonSerializer.Deserialize<Dictionary<string, string>>(await client.GetStringAsync("/_diagnostics/environment"))!;
+        Assert.Equal(cache, api["ConnectionStrings__cache"]);
+        Assert.Equal(examdb, api["ConnectionStrings__examdb"]);
+        Assert.Equal(await Graph.ParameterAsync("admin-key"), api["Exam__AdminKey"]);
+        Assert.Equal(await Graph.ParameterAsync("session-key"), api["Exam__SessionKey"]);
+        Assert.Equal($"{cache.Split(',')[0]},password={cachePassword}", cache);
+        Assert.Equal(cachePassword, api["CACHE_PASSWORD"]);
+        Assert.Equal($"redis://:{cachePassword}@{api["CACHE_HOST"]}:{api["CACHE_PORT"]}", api["CACHE_URI"]);
+        Assert.Equal($"Host={api["EXAMDB_HOST"]};Port={api["EXAMDB_PORT"]};Username=postgres;Password={postgresPassword};Database=examdb", examdb);
+        Assert.Equal($"postgresql://postgres:{postgresPassword}@{api["EXAMDB_HOST"]}:{api["EXAMDB_PORT"]}/examdb", api["EXAMDB_URI"]);
+        Assert.Equal("examapi", api["OTEL_SERVICE_NAME"]);
+        Assert.Equal("Development", api["ASPNETCORE_ENVIRONMENT"]);
+        Assert.Equal(cache, worker["ConnectionStrings__cache"]);
+        Assert.Equal(examdb, worker["ConnectionStrings__examdb"]);
+        // The worker needs no keys; and no service keeps exporting to a dashboard that has gone at shutdown.
+        Assert.DoesNotContain("Exam__AdminKey", worker.Keys);
+        Assert.All(new[] { api, worker }, environment => Assert.DoesNotContain("OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY", environment.Keys));
+    }
 
-        foreach (var (key, value) in expected)
+    [Fact]
+    public void ProjectsRunFromTheirBuildOutputWithoutADotnetRunInFront()
+    {
+        foreach (var (resource, assembly) in new[] { ("examapi", "ExamApi.dll"), ("cleanupworker", "CleanupWorker.dll") })
         {
-            Assert.True(seen.TryGetValue(key, out var actual), $"ExamApi did not receive {key}");
-            Assert.Equal(value, actual);
+            var pid = Graph.ProcessId(resource)!.Value;
+            var commandLine = Processes.CommandLine(pid)!;
+            Assert.StartsWith("dotnet ", commandLine);
+            Assert.EndsWith($"/bin/{BuildConfiguration}/net10.0/{assembly}", commandLine);
+            Assert.DoesNotContain(Processes.All(), process => process.CommandLine.Contains("dotnet run", StringComparison.Ordinal)
+                && process.CommandLine.Contains(assembly.Replace(".dll", ".csproj"), StringComparison.Ordinal));
         }
-
-        Assert.Matches("^service.instance.id=examapi-[0-9a-f]{8}$", seen["OTEL_RESOURCE_ATTRIBUTES"]);
-
-        // Nothing else of the contract's families: no telemetry endpoint is configured in tests, no project references,
-        // and none of the host's own parameters or connection strings leak into the service.
-        string[] contractPrefixes = ["ConnectionStrings__", "CACHE_", "EXAMDB_", "OTEL_", "services__", "Parameters__", "ASPNETCORE_"];
-        var unexpected = seen.Keys
-            .Where(key => contractPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal)))
-            .Where(key => !expected.ContainsKey(key) && key != "OTEL_RESOURCE_ATTRIBUTES")
-            .ToList();
-        Assert.Empty(unexpected);
     }
 
     [Fact]
     public async Task RedisRequiresItsPassword()
     {
-        var connectionString = await App.GetConnectionStringAsync("cache");
+        var connectionString = await Graph.ConnectionStringAsync("cache");
         var endpoint = connectionString.Split(',')[0];
 
         await Assert.ThrowsAsync<RedisConnectionException>(() =>
             ConnectionMultiplexer.ConnectAsync($"{endpoint},abortConnect=true,connectTimeout=3000"));
         Assert.StartsWith("-NOAUTH", await InlineCommandAsync(endpoint, "PING"));
 
-        using var authenticated = await ConnectionMultiplexer.ConnectAsync($"{connectionString},abortConnect=true,connectTimeout=3000");
+        await using var authenticated = await ConnectionMultiplexer.ConnectAsync($"{connectionString},abortConnect=true,connectTimeout=3000");
         await authenticated.GetDatabase().PingAsync();
     }
 
     [Fact]
-    public async Task PostgresRequiresItsPassword()
+    public async Task PostgresRequiresItsPasswordRunsOnLoopbackAsItsOwnUserAndWithoutFsyncUnderTests()
     {
-        var connectionString = await App.GetConnectionStringAsync("examdb");
+        var connectionString = await Graph.ConnectionStringAsync("examdb");
         var withoutPassword = new NpgsqlConnectionStringBuilder(connectionString) { Password = null, Pooling = false };
         var wrongPassword = new NpgsqlConnectionStringBuilder(connectionString) { Password = "not-the-password", Pooling = false };
 
@@ -119,63 +121,76 @@ public sealed class GraphTests(GraphFixture fixture)
             Assert.Equal(PostgresErrorCodes.InvalidPassword, failure.SqlState);
         }
 
-        await using (var connection = new NpgsqlConnection(connectionString))
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT current_database()", connection);
-            Assert.Equal("examdb", await command.ExecuteScalarAsync());
+            Assert.Equal("examdb", await ScalarAsync(connection, "SELECT current_database()"));
+            Assert.Equal("127.0.0.1", await ScalarAsync(connection, "SHOW listen_addresses"));
+            Assert.Equal("off", await ScalarAsync(connection, "SHOW fsync"));
+            Assert.Equal("off", await ScalarAsync(connection, "SHOW synchronous_commit"));
+        }
+
+        // The process Aspire reports is the wrapper; its child is the postmaster, as `postgres` when the tests run as root.
+        var postmaster = Processes.WithDescendants(Graph.ProcessId("postgres")!.Value)[1];
+        Assert.Matches($"^/\\S+/postgres -D {Graph.DataDirectory}/postgres/data ", Processes.CommandLine(postmaster));
+        if (System.Environment.UserName == "root")
+        {
+            Assert.Contains(File.ReadLines($"/proc/{postmaster}/status"), line => line.StartsWith("Uid:", StringComparison.Ordinal)
+                && line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == UserId("postgres"));
         }
     }
 
     [Fact]
     public async Task StoppingRedisMakesExamApiUnhealthyAndStartingItAgainRecovers()
     {
-        using var client = App.CreateHttpClient("examapi");
+        using var client = Graph.CreateHttpClient("examapi");
 
-        await App.StopResourceAsync("cache");
-        Assert.Equal(ResourceState.Exited, App.GetResource("cache").Snapshot().State);
-        var unhealthy = await PollHealthAsync(client, HttpStatusCode.ServiceUnavailable);
-        Assert.Equal("Unhealthy", unhealthy.GetProperty("checks").GetProperty("cache").GetProperty("status").GetString());
-        Assert.Equal("Healthy", unhealthy.GetProperty("checks").GetProperty("examdb").GetProperty("status").GetString());
-        await App.WaitForResourceAsync("examapi", "unhealthy", s => s.Health == ResourceHealth.Unhealthy, timeout: TimeSpan.FromSeconds(30));
+        var stopped = await Graph.StopAsync("cache");
+        Assert.Contains(stopped.State?.Text, KnownResourceStates.TerminalStates);
+        var checks = await GraphFixture.PollHealthAsync(client, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("Unhealthy", checks.GetProperty(GraphFixture.DependencyChecks[0]).GetProperty("status").GetString());
+        Assert.Equal("Healthy", checks.GetProperty(GraphFixture.DependencyChecks[1]).GetProperty("status").GetString());
+        // The graph sees it too: ExamApi's health check is its /health.
+        await Graph.App.ResourceNotifications.WaitForResourceAsync("examapi", e => e.Snapshot.HealthStatus == HealthStatus.Unhealthy)
+            .WaitAsync(TimeSpan.FromSeconds(30));
 
-        await App.StartResourceAsync("cache");
-        await App.WaitForResourceHealthyAsync("cache", TimeSpan.FromSeconds(30));
-        await PollHealthAsync(client, HttpStatusCode.OK);
-        await App.WaitForResourceHealthyAsync("examapi", TimeSpan.FromSeconds(30));
+        await Graph.StartAsync("cache");
+        await GraphFixture.PollHealthAsync(client, HttpStatusCode.OK);
+        await Graph.WaitHealthyAsync("examapi").WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
-    public async Task KillingAProjectIsReportedAsExited()
+    public async Task KillingAProjectByItsProcessIdIsReportedAndItStartsAgain()
     {
-        var processId = App.GetResource("cleanupworker").Snapshot().ProcessId!.Value;
+        var pid = Graph.ProcessId("cleanupworker")!.Value;
 
-        await App.KillResourceAsync("cleanupworker");
+        var ended = await Graph.KillAsync("cleanupworker").WaitAsync(TimeSpan.FromSeconds(30));
 
-        var snapshot = await App.WaitForResourceAsync("cleanupworker", "exited", s => s.State == ResourceState.Exited,
-            timeout: TimeSpan.FromSeconds(30));
-        Assert.Equal(137, snapshot.ExitCode);
-        Assert.Contains("exited unexpectedly", snapshot.FailureReason);
-        Assert.False(Directory.Exists($"/proc/{processId}"));
-
-        await App.StartResourceAsync("cleanupworker");
-        await App.WaitForResourceHealthyAsync("cleanupworker", GraphFixture.StartTimeout);
+        Assert.Contains(ended.State?.Text, KnownResourceStates.TerminalStates);
+        Assert.NotEqual(0, ended.ExitCode);
+        Assert.Null(Processes.CommandLine(pid));
+        await Graph.StartAsync("cleanupworker").WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(pid, Graph.ProcessId("cleanupworker"));
     }
 
     [Fact]
-    public async Task NoSecretAppearsOnTheCommandLineOfAnyProcessTheGraphStarted()
+    public async Task NoSecretAppearsOnTheCommandLineOfAnyProcess()
     {
-        await GraphFixture.WaitForAllHealthyAsync(App);
-        var secrets = Secrets();
-        var processes = ProcessCheck.CommandLines(App.StartedProcesses);
+        var secrets = new Dictionary<string, string>();
+        foreach (var parameter in new[] { "cache-password", "postgres-password", "admin-key", "session-key" })
+        {
+            secrets[parameter] = await Graph.ParameterAsync(parameter);
+        }
 
-        // Every kind of process is there to be checked: Redis, the postmaster and its backends, both projects.
-        Assert.Contains(processes, process => process.CommandLine.Contains("redis-server ", StringComparison.Ordinal));
-        Assert.Contains(processes, process => process.CommandLine.StartsWith("postgres -D", StringComparison.Ordinal));
-        Assert.Contains(processes, process => process.CommandLine.StartsWith("postgres: ", StringComparison.Ordinal));
-        Assert.Contains(processes, process => process.CommandLine.EndsWith("ExamApi.dll", StringComparison.Ordinal));
-        Assert.Contains(processes, process => process.CommandLine.EndsWith("CleanupWorker.dll", StringComparison.Ordinal));
-        foreach (var (pid, commandLine) in processes)
+        // Every kind of process of the graph is there to be checked: Redis, the postmaster and its backends, both projects.
+        var graphProcesses = Graph.ProcessesSeen.Select(Processes.CommandLine).OfType<string>().ToList();
+        Assert.Contains(graphProcesses, commandLine => commandLine.Contains("redis-server ", StringComparison.Ordinal));
+        Assert.Contains(graphProcesses, commandLine => commandLine.Contains("postgres -D ", StringComparison.Ordinal));
+        Assert.Contains(graphProcesses, commandLine => commandLine.StartsWith("postgres: ", StringComparison.Ordinal));
+        Assert.Contains(graphProcesses, commandLine => commandLine.EndsWith("ExamApi.dll", StringComparison.Ordinal));
+        Assert.Contains(graphProcesses, commandLine => commandLine.EndsWith("CleanupWorker.dll", StringComparison.Ordinal));
+        // ...and every process on the machine (the orchestrator's included).
+        foreach (var (pid, commandLine) in Processes.All())
         {
             foreach (var (name, value) in secrets)
             {
@@ -184,83 +199,21 @@ public sealed class GraphTests(GraphFixture fixture)
         }
     }
 
-    [Fact]
-    public void StartupReportPrintsTheAdminKeyButOnlyWhereToReadTheSecrets()
+    private Dictionary<string, string> Environment(string resource) =>
+        Graph.Snapshot(resource).EnvironmentVariables.Where(variable => variable.Value is not null)
+            .ToDictionary(variable => variable.Name, variable => variable.Value!, StringComparer.Ordinal);
+
+    private static string BuildConfiguration =>
+        typeof(GraphTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
+            .Cast<System.Reflection.AssemblyConfigurationAttribute>().Single().Configuration;
+
+    private static string UserId(string user) =>
+        File.ReadLines("/etc/passwd").Select(line => line.Split(':')).Single(fields => fields[0] == user)[2];
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
     {
-        var report = StartupReport.Render(App, fixture.Builder.Parameters, fixture.Builder.Configuration);
-        var secrets = Secrets();
-        var parameters = fixture.Builder.Parameters.ToDictionary(parameter => parameter.Name);
-
-        Assert.Contains($"  admin-key: {secrets["admin key"]} (cat {parameters["admin-key"].ValueFile})", report);
-        Assert.Contains($"  session-key: cat {parameters["session-key"].ValueFile}", report);
-        foreach (var (name, value) in secrets.Where(secret => secret.Key != "admin key"))
-        {
-            Assert.False(report.Contains(value, StringComparison.Ordinal), $"the startup report shows the {name}");
-        }
-    }
-
-    [Fact]
-    public async Task SecondGraphOnTheseServersThroughConnectionStringsStartsNoServerOfItsOwn()
-    {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(configuration: new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:cache"] = await App.GetConnectionStringAsync("cache"),
-            ["ConnectionStrings:postgres"] = await App.GetConnectionStringAsync("postgres"),
-        });
-        await using var second = builder.Build();
-        await second.StartAsync();
-        await GraphFixture.WaitForAllHealthyAsync(second);
-
-        Assert.Equal("Redis (external)", second.GetResource("cache").Snapshot().Kind);
-        Assert.Equal("PostgreSQL (external)", second.GetResource("postgres").Snapshot().Kind);
-        Assert.Null(second.GetResource("cache").Snapshot().ProcessId);
-        Assert.Null(second.GetResource("postgres").Snapshot().ProcessId);
-        // One process per project, nothing else: no redis-server, initdb or postgres of its own.
-        Assert.Equal(2, second.StartedProcesses.Count);
-        Assert.All(ProcessCheck.CommandLines(second.StartedProcesses), process => Assert.StartsWith("dotnet ", process.CommandLine));
-        Assert.False(Directory.Exists(Path.Combine(second.Options.DataDirectory, "postgres")));
-
-        Assert.Contains("database examdb already exists", second.GetResource("examdb").Log.Tail(5));
-        await using (var connection = new NpgsqlConnection(await second.GetConnectionStringAsync("examdb")))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT current_database()", connection);
-            Assert.Equal("examdb", await command.ExecuteScalarAsync());
-        }
-
-        using var client = second.CreateHttpClient("examapi");
-        await AssertHealthyWithRedisAndPostgresAsync(client);
-    }
-
-    [Fact]
-    public async Task KillingADatabaseThrowsNamingItInsteadOfHanging()
-    {
-        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => App.KillResourceAsync("examdb").WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.Contains("'examdb' (Database) has no process to kill", failure.Message);
-        Assert.True(App.GetResource("examdb").Snapshot().IsHealthy);
-    }
-
-    /// <summary>The graph's secrets by name: both server passwords and the two keys ExamApi receives.</summary>
-    private Dictionary<string, string> Secrets()
-    {
-        var api = ((ProjectResource)App.GetResource("examapi")).Replicas[0].LastEnvironment;
-        return new Dictionary<string, string>
-        {
-            ["Redis password"] = ((RedisResource)App.GetResource("cache")).Password!,
-            ["Postgres password"] = ((PostgresServerResource)App.GetResource("postgres")).Password!,
-            ["admin key"] = api["Exam__AdminKey"],
-            ["session key"] = api["Exam__SessionKey"],
-        };
-    }
-
-    /// <summary>ExamApi's <c>/health</c> answers 200 with its Redis (<c>cache</c>) and Postgres (<c>examdb</c>) checks healthy.</summary>
-    private static async Task AssertHealthyWithRedisAndPostgresAsync(HttpClient client)
-    {
-        using var response = await client.GetAsync("/health");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var checks = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
-        Assert.Equal("Healthy", checks.GetProperty("cache").GetProperty("status").GetString());
-        Assert.Equal("Healthy", checks.GetProperty("examdb").GetProperty("status").GetString());
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
     }
 
     private static async Task<string?> InlineCommandAsync(string endpoint, string command)
@@ -272,24 +225,5 @@ public sealed class GraphTests(GraphFixture fixture)
         await stream.WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"));
         using var reader = new StreamReader(stream, Encoding.ASCII);
         return await reader.ReadLineAsync();
-    }
-
-    private static async Task<JsonElement> PollHealthAsync(HttpClient client, HttpStatusCode wanted)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        string last = "(no answer)";
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await client.GetAsync("/health");
-            last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
-            if (response.StatusCode == wanted)
-            {
-                return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"ExamApi /health did not answer {(int)wanted} within 30 s; last answer {last}");
     }
 }

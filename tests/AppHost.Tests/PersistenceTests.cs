@@ -1,83 +1,103 @@
-using System.Diagnostics;
-using AppHost.Hosting;
-using AppHost.Hosting.Processes;
-using AppHost.Hosting.Resources;
+using Aspire.Hosting;
+using GraphHost;
 using Npgsql;
 
 namespace AppHost.Tests;
 
 /// <summary>
-/// Two runs against one PostgreSQL data directory, as two <c>dotnet run</c>s of the AppHost would do; the second with
-/// ExamApi at two replicas (<c>ExamApi__Replicas=2</c>), whose processes must not survive disposal either.
+/// Runs of the graph on one data folder, as two <c>dotnet run</c>s of the AppHost would do: the PostgreSQL data and its
+/// password are kept, a killed server comes back with its data, and no process outlives its graph.
 /// </summary>
 public sealed class PersistenceTests : IDisposable
 {
     private readonly string dataDirectory = Directory.CreateTempSubdirectory("apphost-persistence-").FullName;
 
-    [Fact]
-    public async Task SecondStartOnTheSameDataReusesThePasswordAndKeepsDataAndNoProcessSurvivesDisposal()
-    {
-        // A crashed earlier run's ledger: one entry that is really ours (PID and start time match) and one whose PID
-        // now belongs to another process (start time differs), which must be left alone.
-        using var leftover = Process.Start("sleep", "300");
-        using var bystander = Process.Start("sleep", "300");
-        var leftoverIdentity = ProcessIdentity.Of(leftover.Id);
-        await File.WriteAllLinesAsync(Path.Combine(dataDirectory, "apphost.pids"),
-        [
-            $"{leftover.Id} {leftoverIdentity.StartTime} cache 15",
-            $"{bystander.Id} {ProcessIdentity.Of(bystander.Id).StartTime + 1} postgres 15",
-        ]);
+    private string PasswordFile => Path.Combine(dataDirectory, "postgres", "password");
 
-        string firstPassword;
-        await using (var first = await StartAsync())
+    [Fact]
+    public async Task DataAndItsPasswordAreKeptAcrossRunsAKilledServerComesBackAndNothingOutlivesAGraph()
+    {
+        string password;
+        var first = await StartAsync();
+        await using (first)
         {
-            var postgres = (PostgresServerResource)first.GetResource("postgres");
-            firstPassword = postgres.Password!;
-            Assert.Equal(firstPassword, (await File.ReadAllTextAsync(postgres.PasswordFile!)).Trim());
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(postgres.PasswordFile!));
-            Assert.True(leftover.WaitForExit(TimeSpan.FromSeconds(5)), "the leftover from the 'crashed' run is still alive");
-            Assert.False(bystander.HasExited, "a process whose start time did not match was killed");
-            bystander.Kill();
+            password = await first.ParameterAsync("postgres-password");
+            Assert.Equal(password, (await File.ReadAllTextAsync(PasswordFile)).Trim());
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(PasswordFile));
+            var redisConfig = Path.Combine(dataDirectory, "cache", "redis.conf");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(redisConfig));
+            Assert.Contains($"requirepass {await first.ParameterAsync("cache-password")}", await File.ReadAllLinesAsync(redisConfig));
             await ExecuteAsync(first, "CREATE TABLE survivor (id int); INSERT INTO survivor VALUES (42)");
-            await first.StopAsync();
-            Assert.Empty(ProcessCheck.Survivors(first));
-            Assert.NotEmpty(first.StartedProcesses);
+
+            // SIGKILL to the process Aspire reports (the wrapper) takes the postmaster with it: nothing keeps the data locked.
+            var postmaster = Processes.WithDescendants(first.ProcessId("postgres")!.Value)[1];
+            await first.KillAsync("postgres");
+            await WaitGoneAsync(postmaster);
+            await first.StartAsync("postgres");
+            await first.WaitHealthyAsync("examdb").WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(42, await ExecuteAsync(first, "SELECT id FROM survivor"));
         }
 
-        await using var second = await StartAsync(new Dictionary<string, string?> { ["ExamApi:Replicas"] = "2" });
-        Assert.Equal(firstPassword, ((PostgresServerResource)second.GetResource("postgres")).Password);
-        Assert.Equal(42, await ExecuteAsync(second, "SELECT id FROM survivor"));
-        Assert.Contains("database examdb already exists", second.GetResource("examdb").Log.Tail(50));
-        var replicaProcesses = second.GetResource("examapi").Snapshot().Replicas.Select(replica => replica.ProcessId!.Value).ToList();
-        Assert.Equal(2, replicaProcesses.Distinct().Count());
-        Assert.Subset(second.StartedProcesses.Select(process => process.ProcessId).ToHashSet(), replicaProcesses.ToHashSet());
-        await second.DisposeAsync();
-        Assert.Empty(ProcessCheck.Survivors(second));
+        Assert.NotEmpty(first.ProcessesSeen);
+        Assert.Empty(first.Survivors());
+
+        var second = await StartAsync(replicas: 2);
+        await using (second)
+        {
+            Assert.Equal(password, await second.ParameterAsync("postgres-password"));
+            Assert.Equal(42, await ExecuteAsync(second, "SELECT id FROM survivor"));
+            Assert.Equal(2, second.InstanceCount("examapi"));
+            Assert.NotEqual(second.ProcessId("examapi", 0), second.ProcessId("examapi", 1));
+        }
+
+        Assert.Contains(second.ProcessId("examapi", 1)!.Value, second.ProcessesSeen);
+        Assert.Empty(second.Survivors());
+    }
+
+    [Fact]
+    public async Task DataWithoutItsPasswordFileFailsPostgresWithWhatToDoInsteadOfHangingAndTheConfiguredPasswordRecoversIt()
+    {
+        string password;
+        await using (var first = await StartAsync())
+        {
+            password = await first.ParameterAsync("postgres-password");
+            await ExecuteAsync(first, "CREATE TABLE survivor (id int); INSERT INTO survivor VALUES (7)");
+        }
+
+        File.Delete(PasswordFile);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var failure = await Assert.ThrowsAsync<DistributedApplicationException>(() => StartAsync());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the failure took {clock.Elapsed}");
+        Assert.Contains("holds data but its password file", failure.Message);
+        Assert.Contains("set Parameters:postgres-password", failure.Message);
+
+        await using var recovered = await StartAsync(configuration: new Dictionary<string, string> { ["Parameters:postgres-password"] = password });
+        Assert.Equal(7, await ExecuteAsync(recovered, "SELECT id FROM survivor"));
+        Assert.Equal(password, (await File.ReadAllTextAsync(PasswordFile)).Trim());
     }
 
     public void Dispose() => Directory.Delete(dataDirectory, recursive: true);
 
-    private async Task<DistributedApplication> StartAsync(IReadOnlyDictionary<string, string?>? configuration = null)
+    private Task<ExamGraph> StartAsync(int replicas = 1, IReadOnlyDictionary<string, string>? configuration = null) =>
+        ExamGraph.StartAsync(new ExamGraphOptions
+        {
+            DataDirectory = dataDirectory,
+            // The product's durable commits: without fsync a killed server may lose what it had acknowledged.
+            DurablePostgres = true,
+            ExamApiReplicas = replicas,
+            Configuration = configuration ?? new Dictionary<string, string>(),
+        });
+
+    private static async Task WaitGoneAsync(int pid)
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
-            configuration: configuration, configureOptions: options => options.DataDirectory = dataDirectory);
-        var app = builder.Build();
-        try
-        {
-            await app.StartAsync();
-            await GraphFixture.WaitForAllHealthyAsync(app);
-            return app;
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
+        for (var wait = 0; wait < 100 && Processes.CommandLine(pid) is not null; wait++) await Task.Delay(50);
+        Assert.Null(Processes.CommandLine(pid));
     }
 
-    private static async Task<object?> ExecuteAsync(DistributedApplication app, string sql)
+    private static async Task<object?> ExecuteAsync(ExamGraph graph, string sql)
     {
-        await using var connection = new NpgsqlConnection(await app.GetConnectionStringAsync("examdb"));
+        var connectionString = new NpgsqlConnectionStringBuilder(await graph.ConnectionStringAsync("examdb")) { Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteScalarAsync();

@@ -1,8 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using AppHost.Hosting;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using CleanupWorker.Extensions;
 using ExamStore.Sessions;
+using GraphHost;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -12,16 +14,15 @@ namespace CleanupWorker.Tests;
 /// <summary>
 /// The whole graph (its ExamApi seeds the Development demo bank) plus sweepers built in-process from the worker's own
 /// service registrations against the graph's Redis and Postgres, as separate "instances" that share nothing but the
-/// servers. The graph's worker sweeps only at start (its interval is set to an hour), so it never races the tests.
+/// servers. The graph's worker sweeps at start and then hourly, and only sessions idle for a year, so it never races
+/// the tests.
 /// </summary>
 public sealed class SweepGraphFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
-
     private readonly List<WebApplication> instances = [];
-    private DistributedApplication? app;
+    private ExamGraph? graph;
 
-    public DistributedApplication App => app ?? throw new InvalidOperationException("The graph has not started.");
+    public ExamGraph Graph => graph ?? throw new InvalidOperationException("The graph has not started.");
 
     public string DatabaseConnectionString { get; private set; } = string.Empty;
 
@@ -29,24 +30,23 @@ public sealed class SweepGraphFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Any AppHost type names its assembly (the worker has a Program of its own, so "Program" would be ambiguous).
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<DistributedApplication>();
-        builder.CreateResourceBuilder<AppHost.Hosting.Resources.ProjectResource>("cleanupworker").WithEnvironment("Cleanup__Interval", "01:00:00");
-        app = builder.Build();
-        await app.StartAsync();
-        foreach (var resource in app.Resources)
+        graph = await ExamGraph.StartAsync(new ExamGraphOptions
         {
-            await app.WaitForResourceHealthyAsync(resource.Name, StartTimeout);
-        }
+            // The graph's own worker must not race the tests' sweeps: it sweeps once at its start (which may come after a
+            // test has begun), and then only sessions idle for a year.
+            Configure = builder => builder.CreateResourceBuilder<ProjectResource>("cleanupworker")
+                .WithEnvironment("Cleanup__Interval", "01:00:00")
+                .WithEnvironment("Cleanup__InactivityMinutes", "525600"),
+        });
         // Unpooled: a pooled connection keeps its session (and any advisory lock a test took) after it is closed.
-        DatabaseConnectionString = new NpgsqlConnectionStringBuilder(await app.GetConnectionStringAsync("examdb")) { Pooling = false }.ConnectionString;
-        CacheConnectionString = await app.GetConnectionStringAsync("cache");
+        DatabaseConnectionString = new NpgsqlConnectionStringBuilder(await graph.ConnectionStringAsync("examdb")) { Pooling = false }.ConnectionString;
+        CacheConnectionString = await graph.ConnectionStringAsync("cache");
     }
 
     public async Task DisposeAsync()
     {
         foreach (var instance in instances) await instance.DisposeAsync();
-        if (app is not null) await app.DisposeAsync();
+        if (graph is not null) await graph.DisposeAsync();
     }
 
     /// <summary>A sweeper of a new worker instance (its own connections), built with the worker's registrations.</summary>
@@ -64,7 +64,7 @@ public sealed class SweepGraphFixture : IAsyncLifetime
     /// <summary>Starts an exam in the demo bank's math subject and answers <paramref name="answers"/> items (alternately right and wrong).</summary>
     public async Task<Guid> StartExamAsync(int answers)
     {
-        using var http = App.CreateHttpClient("examapi");
+        using var http = Graph.CreateHttpClient("examapi");
         var started = await http.PostAsJsonAsync("/api/adaptive/start", new { studentId = $"sweep-{Guid.NewGuid():N}", subject = "math", maxItems = 20 });
         var body = JsonNode.Parse(await started.Content.ReadAsStringAsync())!;
         Assert.True(started.IsSuccessStatusCode, body.ToJsonString());

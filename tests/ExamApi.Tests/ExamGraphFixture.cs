@@ -1,26 +1,25 @@
-using AppHost.Hosting;
+using GraphHost;
 using Npgsql;
 using StackExchange.Redis;
 
 namespace ExamApi.Tests;
 
 /// <summary>
-/// One whole graph (Redis, PostgreSQL, ExamApi, CleanupWorker) per test collection, started from the AppHost's Program
-/// with random ports and temporary data, plus a test item bank (<see cref="TestItemBank"/>) written straight into
-/// Postgres once the API is healthy (its migrations have run by then). Disposed even when tests fail.
+/// One whole graph (Redis, PostgreSQL, ExamApi, CleanupWorker) per test collection, started from the real AppHost through
+/// Aspire's testing builder (<see cref="ExamGraph"/>) with random ports and temporary data, plus a test item bank
+/// (<see cref="TestItemBank"/>) written straight into Postgres once the API is healthy (its migrations have run by then).
+/// Disposed even when tests fail.
 /// </summary>
 public class ExamGraphFixture : IAsyncLifetime
 {
     /// <summary>The administrator key: the AppHost's <c>admin-key</c> parameter, which it passes as <c>Exam__AdminKey</c>.</summary>
     public const string AdminKey = "exam-tests-admin-key-0123456789";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
-
-    private DistributedApplication? app;
+    private ExamGraph? graph;
     private ConnectionMultiplexer? redis;
 
     /// <summary>The running graph.</summary>
-    public DistributedApplication App => app ?? throw new InvalidOperationException("The graph has not started.");
+    public ExamGraph Graph => graph ?? throw new InvalidOperationException("The graph has not started.");
 
     /// <summary>The seeded items (two subjects, ordered by id within each).</summary>
     public TestItemBank Bank { get; private set; } = TestItemBank.Empty;
@@ -32,23 +31,16 @@ public class ExamGraphFixture : IAsyncLifetime
     public ConnectionMultiplexer Redis => redis ?? throw new InvalidOperationException("The graph has not started.");
 
     /// <summary>An HTTP client for ExamApi.</summary>
-    public HttpClient CreateClient() => App.CreateHttpClient("examapi");
+    public HttpClient CreateClient() => Graph.CreateHttpClient("examapi");
 
     public async Task InitializeAsync()
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
-            configuration: new Dictionary<string, string?> { ["Parameters:admin-key"] = AdminKey });
-        app = builder.Build();
-        await app.StartAsync();
-        foreach (var resource in app.Resources)
-        {
-            await app.WaitForResourceHealthyAsync(resource.Name, StartTimeout);
-        }
+        graph = await ExamGraph.StartAsync(new ExamGraphOptions { AdminKey = AdminKey });
 
         // Unpooled, so that a test that restarts Postgres never gets a dead pooled connection.
-        DatabaseConnectionString = new NpgsqlConnectionStringBuilder(await app.GetConnectionStringAsync("examdb")) { Pooling = false }.ConnectionString;
+        DatabaseConnectionString = new NpgsqlConnectionStringBuilder(await graph.ConnectionStringAsync("examdb")) { Pooling = false }.ConnectionString;
         Bank = await TestItemBank.SeedAsync(DatabaseConnectionString);
-        var options = ConfigurationOptions.Parse(await app.GetConnectionStringAsync("cache"));
+        var options = ConfigurationOptions.Parse(await graph.ConnectionStringAsync("cache"));
         options.AllowAdmin = true;
         options.AbortOnConnectFail = false;
         redis = await ConnectionMultiplexer.ConnectAsync(options);
@@ -57,9 +49,9 @@ public class ExamGraphFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         redis?.Dispose();
-        if (app is not null)
+        if (graph is not null)
         {
-            await app.DisposeAsync();
+            await graph.DisposeAsync();
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class HotStateFailureTests(FaultGraphFixture fixture)
         for (var k = 0; k < 2; k++) await engine.AnswerAndCheckAsync(client, exam, trueTheta: -0.3);
         var burst = await client.StartExamAsync("test-physics");
 
-        await fixture.App.StopResourceAsync("cache");
+        await fixture.Graph.StopAsync("cache");
         try
         {
             for (var k = 0; k < 3; k++) await engine.AnswerAndCheckAsync(client, exam, trueTheta: -0.3);
@@ -64,8 +64,8 @@ public sealed class HotStateFailureTests(FaultGraphFixture fixture)
         }
         finally
         {
-            await fixture.App.StartResourceAsync("cache");
-            await fixture.App.WaitForResourceHealthyAsync("cache", RecoveryTimeout);
+            using var recovery = new CancellationTokenSource(RecoveryTimeout);
+            await fixture.Graph.StartAsync("cache", cancellationToken: recovery.Token);
         }
 
         // Redis came back empty; once the API reconnects, a read rebuilds the state and writes it back.
@@ -101,7 +101,7 @@ public sealed class HotStateFailureTests(FaultGraphFixture fixture)
         var key = SessionStateStore.StateKey(exam.SessionId);
         var stateBefore = (byte[])(await fixture.Redis.GetDatabase().StringGetAsync(key))!;
 
-        await fixture.App.StopResourceAsync("postgres");
+        await fixture.Graph.StopAsync("postgres");
         try
         {
             for (var k = 0; k < 3; k++)
@@ -116,8 +116,8 @@ public sealed class HotStateFailureTests(FaultGraphFixture fixture)
         }
         finally
         {
-            await fixture.App.StartResourceAsync("postgres");
-            await fixture.App.WaitForResourceHealthyAsync("postgres", RecoveryTimeout);
+            using var recovery = new CancellationTokenSource(RecoveryTimeout);
+            await fixture.Graph.StartAsync("postgres", cancellationToken: recovery.Token);
         }
 
         Assert.Equal(2, await fixture.AttemptCountAsync(exam.SessionId));
