@@ -62,6 +62,12 @@ internal static class ConsoleReport
         if (report.PgBench is { } pgbench)
             summary.AddRow("pgbench single insert", string.Create(Invariant, $"{pgbench.Tps:N0} tps ({pgbench.Durability}); answers/s = {report.AnswersPerPgBenchTps:P1} of it"));
         if (report.PgBenchError is { } pgbenchError) summary.AddRow("pgbench single insert", "failed: " + Markup.Escape(pgbenchError));
+        if (report.CpuMicrosecondsPerAnswer is { } cpu)
+        {
+            var server = cpu.Where(group => group.Key is "examapi" or "cache" or "postgres").Sum(group => group.Value);
+            summary.AddRow("CPU per answer", Markup.Escape(string.Create(Invariant,
+                $"server {server:N0} µs (") + string.Join(", ", cpu.Select(group => string.Create(Invariant, $"{group.Key} {group.Value:N0}"))) + " µs)"));
+        }
         console.Write(summary);
 
         var latency = Table("Latency (ms)", "count", "p50", "p95", "p99", "max", "mean");

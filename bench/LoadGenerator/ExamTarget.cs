@@ -1,4 +1,6 @@
-using AppHost.Hosting;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using GraphHost;
 using Npgsql;
 
 namespace LoadGenerator;
@@ -41,6 +43,12 @@ public sealed record ExamTarget
     public string PostgresConnectionString { get; }
 
     /// <summary>
+    /// CPU seconds used so far per process group of the deployment (a graph started here knows its processes), to report
+    /// the CPU each answer costs each of them; null for a deployment elsewhere.
+    /// </summary>
+    public Func<IReadOnlyDictionary<string, double>>? SampleCpu { get; init; }
+
+    /// <summary>
     /// examdb without connection pooling: the generator opens few connections, and a pooled one that outlived a
     /// Postgres restart (a fault scenario) would fail the verification that runs after it.
     /// </summary>
@@ -48,19 +56,21 @@ public sealed record ExamTarget
 }
 
 /// <summary>
-/// The whole graph (Redis, Postgres, ExamApi, CleanupWorker) started in this process through the AppHost's test host,
-/// with random ports and temporary data that are removed on disposal.
+/// The whole graph (Redis, Postgres, ExamApi, CleanupWorker) started in this process from the real AppHost through Aspire's
+/// testing builder (<see cref="ExamGraph"/>), with random ports and temporary data that are removed on disposal. The
+/// target addresses every ExamApi replica directly, as a load balancer in front of them would, rather than through the
+/// proxy Aspire runs in front of a project for development, so its hop is not measured.
 /// </summary>
-public sealed class ExamGraph : IAsyncDisposable
+public sealed class TargetGraph : IAsyncDisposable
 {
-    private ExamGraph(DistributedApplication app, ExamTarget target)
+    private TargetGraph(ExamGraph graph, ExamTarget target)
     {
-        App = app;
+        Graph = graph;
         Target = target;
     }
 
-    /// <summary>The running application (stop, start or kill its resources for fault scenarios).</summary>
-    public DistributedApplication App { get; }
+    /// <summary>The running graph (stop, start or kill its resources for fault scenarios).</summary>
+    public ExamGraph Graph { get; }
 
     /// <summary>The graph as a load target.</summary>
     public ExamTarget Target { get; }
@@ -69,45 +79,44 @@ public sealed class ExamGraph : IAsyncDisposable
     /// Starts the graph with <paramref name="adminKey"/> as ExamApi's admin key, plus any <paramref name="examApiEnvironment"/>
     /// variables for ExamApi (e.g. a log level, to measure what it costs), and <paramref name="examApiReplicas"/> ExamApi
     /// replicas (the target then splits requests across all of them), and waits until every resource is healthy.
-    /// Postgres runs as under the test host (no fsync) unless <paramref name="durablePostgres"/> asks for the product's
+    /// Postgres runs as under the tests (no fsync) unless <paramref name="durablePostgres"/> asks for the product's
     /// settings (every commit flushed), which is what a benchmark should measure.
     /// </summary>
-    public static async Task<ExamGraph> StartAsync(
+    public static async Task<TargetGraph> StartAsync(
         string adminKey, TimeSpan timeout, IReadOnlyDictionary<string, string>? examApiEnvironment = null, int examApiReplicas = 1,
         bool durablePostgres = false, CancellationToken cancellationToken = default)
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
-            configuration: new Dictionary<string, string?>
+        var graph = await ExamGraph.StartAsync(new ExamGraphOptions
+        {
+            AdminKey = adminKey,
+            ExamApiReplicas = examApiReplicas,
+            DurablePostgres = durablePostgres,
+            StartTimeout = timeout,
+            Configure = builder =>
             {
-                ["Parameters:admin-key"] = adminKey,
-                ["ExamApi:Replicas"] = examApiReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                var examApi = builder.CreateResourceBuilder<ProjectResource>("examapi");
+                foreach (var (name, value) in examApiEnvironment ?? new Dictionary<string, string>()) examApi.WithEnvironment(name, value);
             },
-            configureOptions: options => options.DurablePostgres = durablePostgres);
-        var examApi = builder.CreateResourceBuilder<AppHost.Hosting.Resources.ProjectResource>("examapi");
-        foreach (var (name, value) in examApiEnvironment ?? new Dictionary<string, string>()) examApi.WithEnvironment(name, value);
-        var app = builder.Build();
+        }, cancellationToken);
         try
         {
-            await app.StartAsync(cancellationToken);
-            foreach (var resource in app.Resources)
-            {
-                await app.WaitForResourceHealthyAsync(resource.Name, timeout, cancellationToken);
-            }
-
             var target = new ExamTarget(
-                [.. app.GetEndpoints("examapi")],
+                graph.ReplicaUrls("examapi"),
                 adminKey,
-                await app.GetConnectionStringAsync("cache", timeout, cancellationToken),
-                await app.GetConnectionStringAsync("examdb", timeout, cancellationToken));
-            return new ExamGraph(app, target);
+                await graph.ConnectionStringAsync("cache", cancellationToken),
+                await graph.ConnectionStringAsync("examdb", cancellationToken))
+            {
+                SampleCpu = graph.SampleCpu,
+            };
+            return new TargetGraph(graph, target);
         }
         catch
         {
-            await app.DisposeAsync();
+            await graph.DisposeAsync();
             throw;
         }
     }
 
     /// <summary>Stops every resource and deletes the temporary data.</summary>
-    public ValueTask DisposeAsync() => App.DisposeAsync();
+    public ValueTask DisposeAsync() => Graph.DisposeAsync();
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AppHost.Hosting;
+using Aspire.Hosting;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -46,7 +46,7 @@ public static class LoadCli
         var graph = new Option<bool>("--graph") { Description = "Start the whole graph (Redis, Postgres, ExamApi, CleanupWorker) in process with random ports and temporary data." };
         var fastPostgres = new Option<bool>("--fast-postgres") { Description = "With --graph: Postgres without fsync and synchronous commit, as the tests run it (default: the product's durable settings)." };
         var baseUrls = new Option<string[]>("--base-url") { Description = "ExamApi base URL of a running deployment; repeat for replicas (requests are split round robin)." };
-        var adminKey = new Option<string?>("--admin-key") { Description = "ExamApi admin key (with --base-url; AppHost: .data/parameters/admin-key)." };
+        var adminKey = new Option<string?>("--admin-key") { Description = "ExamApi admin key (with --base-url; under the AppHost: its admin-key parameter, dotnet user-secrets list --project AppHost)." };
         var redis = new Option<string?>("--redis") { Description = "Redis connection string, e.g. 127.0.0.1:6379,password=... (with --base-url)." };
         var postgres = new Option<string?>("--postgres") { Description = "examdb connection string, e.g. Host=127.0.0.1;Port=5432;Username=postgres;Password=...;Database=examdb (with --base-url)." };
         var examApiEnvironment = new Option<string[]>("--examapi-env") { Description = "With --graph: NAME=VALUE environment variable for ExamApi (repeatable), e.g. Logging__LogLevel__Default=Warning." };
@@ -121,7 +121,7 @@ public static class LoadCli
                 if (parse.GetValue(graph))
                 {
                     console.WriteLine("Starting the graph (Redis, Postgres, ExamApi, CleanupWorker)…");
-                    await using var started = await ExamGraph.StartAsync(
+                    await using var started = await TargetGraph.StartAsync(
                         $"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), environment, durablePostgres: !parse.GetValue(fastPostgres), cancellationToken: cancellationToken);
                     report = await RunAsync(console, live, plain, started.Target, options, cancellationToken);
                 }

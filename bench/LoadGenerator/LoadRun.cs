@@ -32,6 +32,12 @@ public sealed record LoadReport
     /// <summary>Answers acknowledged during the load phase.</summary>
     public required long Answers { get; init; }
 
+    /// <summary>
+    /// CPU microseconds per acknowledged answer over the load phase, per process group (ExamApi, Redis, PostgreSQL, the
+    /// orchestrator, this process…), when the target can measure them (a graph started by the generator).
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? CpuMicrosecondsPerAnswer { get; init; }
+
     /// <summary>Answers acknowledged per second of the load phase.</summary>
     public required double AnswersPerSecond { get; init; }
 
@@ -143,16 +149,19 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
 
         Metrics.Phase = options.Rate is null ? "closed loop" : options.Settle > TimeSpan.Zero ? "open loop (settling)" : "open loop";
         var loadAverageBefore = MachineLoadAverage();
+        var cpuBefore = target.SampleCpu?.Invoke();
         var clock = Stopwatch.StartNew();
         var openLoop = options.Rate is null ? null : await OpenLoop.RunAsync(context, options.Settle, async () =>
         {
             rowsBefore = await CountRowsAsync(cancellationToken);
             loadAverageBefore = MachineLoadAverage();
+            cpuBefore = target.SampleCpu?.Invoke();
             Metrics.Phase = "open loop";
         }, cancellationToken);
         if (openLoop is null) await ClosedLoop.RunAsync(context, cancellationToken);
         var loadSeconds = openLoop?.Seconds ?? clock.Elapsed.TotalSeconds;
         var (answers, started, completed) = (Metrics.Answers, Metrics.ExamsStarted, Metrics.ExamsCompleted);
+        var cpuAfter = target.SampleCpu?.Invoke();
         var latency = Metrics.LatencySummaries();
         var loadAverageAfter = MachineLoadAverage();
 
@@ -178,6 +187,9 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             LoadAverage = loadAverageBefore is { } before && loadAverageAfter is { } after ? [before, after] : null,
             Answers = answers,
             AnswersPerSecond = answers / loadSeconds,
+            CpuMicrosecondsPerAnswer = cpuBefore is null || cpuAfter is null || answers == 0 ? null
+                : cpuAfter.Where(group => cpuBefore.ContainsKey(group.Key))
+                    .ToDictionary(group => group.Key, group => (group.Value - cpuBefore[group.Key]) * 1e6 / answers, StringComparer.Ordinal),
             ExamsStarted = started,
             ExamsCompleted = completed,
             ExamsPerSecond = completed / loadSeconds,

@@ -2,13 +2,13 @@ using Npgsql;
 
 namespace LoadGenerator.Tests;
 
-/// <summary>One whole graph per test collection, started through the generator's own <see cref="ExamGraph"/>.</summary>
+/// <summary>One whole graph per test collection, started through the generator's own <see cref="TargetGraph"/>.</summary>
 public class LoadGraphFixture : IAsyncLifetime
 {
-    private ExamGraph? graph;
+    private TargetGraph? graph;
 
     /// <summary>The running graph (fault scenarios stop, kill and restart its servers).</summary>
-    public ExamGraph Graph => graph ?? throw new InvalidOperationException("The graph has not started.");
+    public TargetGraph Graph => graph ?? throw new InvalidOperationException("The graph has not started.");
 
     /// <summary>The graph as a load target.</summary>
     public ExamTarget Target => Graph.Target;
@@ -17,7 +17,7 @@ public class LoadGraphFixture : IAsyncLifetime
     protected virtual int Replicas => 1;
 
     public async Task InitializeAsync() =>
-        graph = await ExamGraph.StartAsync("loadgen-tests-admin-key-0123456789", TimeSpan.FromSeconds(120), examApiReplicas: Replicas);
+        graph = await TargetGraph.StartAsync("loadgen-tests-admin-key-0123456789", TimeSpan.FromSeconds(120), examApiReplicas: Replicas);
 
     public async Task DisposeAsync()
     {

@@ -71,7 +71,7 @@ public static class FaultCli
                 foreach (var replicas in scenarios.Select(FaultRun.ReplicasFor).Distinct())
                 {
                     console.WriteLine($"Starting the graph ({replicas} ExamApi replica{(replicas == 1 ? "" : "s")})…");
-                    await using var started = await ExamGraph.StartAsync($"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), examApiReplicas: replicas, cancellationToken: cancellationToken);
+                    await using var started = await TargetGraph.StartAsync($"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), examApiReplicas: replicas, cancellationToken: cancellationToken);
                     foreach (var each in scenarios.Where(s => FaultRun.ReplicasFor(s) == replicas))
                     {
                         console.WriteLine($"Running {FaultRun.Name(each)} ({(options.Short ? "short" : "full")})…");
@@ -84,7 +84,7 @@ public static class FaultCli
                 else if (jsonPath is not null) await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(reports, ReportJson), CancellationToken.None);
                 return reports.All(r => r.Passed) ? 0 : 1;
             }
-            catch (Exception error) when (error is InvalidOperationException or TimeoutException or AppHost.Hosting.DistributedApplicationException)
+            catch (Exception error) when (error is InvalidOperationException or TimeoutException or Aspire.Hosting.DistributedApplicationException)
             {
                 await Console.Error.WriteLineAsync($"loadgen fault: {error.Message}");
                 return 2;

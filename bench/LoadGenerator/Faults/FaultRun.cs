@@ -4,7 +4,7 @@ using System.Globalization;
 namespace LoadGenerator.Faults;
 
 /// <summary>
-/// Runs one fault scenario against a graph started in this process (<see cref="ExamGraph"/>), which it leaves as it
+/// Runs one fault scenario against a graph started in this process (<see cref="TargetGraph"/>), which it leaves as it
 /// found it except for replica-kill (the killed replica stays down). redis-kill, postgres-restart, eviction and fuzz can
 /// share one graph; replica-kill needs one with two ExamApi replicas.
 /// </summary>
@@ -27,18 +27,19 @@ public static class FaultRun
     public static int ReplicasFor(FaultScenario scenario) => scenario == FaultScenario.ReplicaKill ? 2 : 1;
 
     /// <summary>Runs <paramref name="scenario"/> and reports it.</summary>
-    public static async Task<FaultReport> RunAsync(FaultScenario scenario, ExamGraph graph, FaultOptions options, CancellationToken cancellationToken = default)
+    public static async Task<FaultReport> RunAsync(FaultScenario scenario, TargetGraph graph, FaultOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(options);
         var startedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
-        var app = graph.App;
-        using var failures = new UnhandledExceptionLog(app.GetResource("examapi").Log);
+        var app = graph.Graph;
+        using var failures = new UnhandledExceptionLog(app, "examapi");
         Func<CancellationToken, Task> StartAgain(string resource) => async token =>
         {
-            await app.StartResourceAsync(resource);
-            await app.WaitForResourceHealthyAsync(resource, HealthyTimeout, token);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(HealthyTimeout);
+            await app.StartAsync(resource, cancellationToken: timeout.Token);
         };
         LoadReport? load = null;
         FuzzSummary? fuzz = null;
@@ -48,11 +49,11 @@ public static class FaultRun
         {
             case FaultScenario.RedisKill:
                 (load, checks, figures) = await LoadUnderFault.RunAsync(graph.Target, options, new Fault(
-                    _ => app.KillResourceAsync("cache"), StartAgain("cache")), cancellationToken);
+                    token => app.KillAsync("cache", cancellationToken: token), StartAgain("cache")), cancellationToken);
                 break;
             case FaultScenario.PostgresRestart:
                 (load, checks, figures) = await LoadUnderFault.RunAsync(graph.Target, options, new Fault(
-                    _ => app.StopResourceAsync("postgres"), StartAgain("postgres")), cancellationToken);
+                    token => app.StopAsync("postgres", cancellationToken: token), StartAgain("postgres")), cancellationToken);
                 // With Postgres down nothing can be recorded, so nothing new may be acknowledged (a resent answer recorded
                 // before the stop may be answered again); the refusals are 503s.
                 var acknowledgedWhileDown = figures["answersWhileFaulted"];
@@ -67,7 +68,7 @@ public static class FaultRun
             case FaultScenario.ReplicaKill:
                 if (graph.Target.BaseUrls.Count < 2) throw new InvalidOperationException("replica-kill needs a graph with two ExamApi replicas.");
                 (load, checks, figures) = await LoadUnderFault.RunAsync(graph.Target, options, new Fault(
-                    _ => app.KillResourceAsync("examapi", 1), null), cancellationToken);
+                    token => app.KillAsync("examapi", replica: 1, cancellationToken: token), null), cancellationToken);
                 checks.Add(new FaultCheck("exams continued on the other replica", figures["answersAfterRecovery"] > 0 && load.ConnectionRetries > 0,
                     $"{figures["answersAfterRecovery"]} answers after the kill; {load.ConnectionRetries} requests re-sent to the other replica"));
                 break;

@@ -25,7 +25,7 @@ internal static class RedisEviction
         var evictedQuestions = 0;
         var evictedOther = 0;
         var subscriber = redis.GetSubscriber();
-        await subscriber.SubscribeAsync("__keyevent@0__:evicted", (_, key) =>
+        await subscriber.SubscribeAsync(RedisChannel.Literal("__keyevent@0__:evicted"), (_, key) =>
         {
             var name = (string)key!;
             if (name.StartsWith("ex:{", StringComparison.Ordinal)) Interlocked.Increment(ref name.EndsWith(":lock", StringComparison.Ordinal) ? ref evictedLocks : ref evictedStates);

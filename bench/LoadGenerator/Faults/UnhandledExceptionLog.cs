@@ -1,36 +1,44 @@
 using System.Text.RegularExpressions;
-using AppHost.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using GraphHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LoadGenerator.Faults;
 
 /// <summary>
-/// Collects ExamApi's unhandled exceptions (the 500s) from its log while a scenario runs, to say where a 500 came
-/// from. The log keeps only its last 500 lines and a database outage floods it with handled errors, so it is read
-/// every 100 ms rather than once at the end; each distinct exception is kept once.
+/// Collects a project's unhandled exceptions (the 500s) from its console log, as Aspire streams it (every replica's),
+/// while a scenario runs, to say where a 500 came from. Each distinct exception is kept once, up to ten.
 /// </summary>
 internal sealed partial class UnhandledExceptionLog : IDisposable
 {
     private const int MaxEntries = 10;
     private const int LinesPerEntry = 16;
 
-    private readonly ResourceLog log;
     private readonly CancellationTokenSource stop = new();
     private readonly Dictionary<string, List<string>> entries = new(StringComparer.Ordinal);
     private readonly Task watching;
+    private List<string>? current;
 
-    public UnhandledExceptionLog(ResourceLog log)
+    public UnhandledExceptionLog(ExamGraph graph, string resource)
     {
-        this.log = log;
-        watching = WatchAsync();
+        var logs = graph.App.Services.GetRequiredService<ResourceLoggerService>();
+        var model = graph.App.Services.GetRequiredService<DistributedApplicationModel>();
+        watching = WatchAsync(logs.WatchAsync(model.Resources.Single(r => r.Name == resource)));
     }
 
     /// <summary>Stops watching and returns the entries, each a header line, the message and the start of the stack.</summary>
     public List<string> Stop()
     {
+        // Lines still on their way from the orchestrator get a moment; a replica's stream that ended (it was killed)
+        // need not notice the cancellation, so the watch is not waited for beyond that.
+        Thread.Sleep(TimeSpan.FromMilliseconds(500));
         stop.Cancel();
-        watching.GetAwaiter().GetResult();
-        Read();
-        return [.. entries.Values.SelectMany(lines => lines)];
+        watching.Wait(TimeSpan.FromSeconds(1));
+        lock (entries)
+        {
+            Finish();
+            return [.. entries.Values.SelectMany(lines => lines)];
+        }
     }
 
     public void Dispose()
@@ -39,36 +47,49 @@ internal sealed partial class UnhandledExceptionLog : IDisposable
         stop.Dispose();
     }
 
-    private async Task WatchAsync()
+    private async Task WatchAsync(IAsyncEnumerable<IReadOnlyList<LogLine>> lines)
     {
-        while (!stop.IsCancellationRequested)
+        try
         {
-            Read();
-            try
+            await foreach (var batch in lines.WithCancellation(stop.Token))
             {
-                await Task.Delay(100, stop.Token);
+                lock (entries)
+                {
+                    foreach (var line in batch) Read(AnsiEscape().Replace(line.Content, ""));
+                }
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
-    // ASP.NET Core's console logger writes "fail: Category[id]" (the level perhaps coloured) and then the message and
-    // the stack indented below it, up to the next entry's level prefix.
-    private void Read()
+    // ASP.NET Core's console logger writes "fail: Category[id]" and then the message and the stack indented below it, up
+    // to the next entry's level prefix.
+    private void Read(string line)
     {
-        var lines = log.Tail(500).Select(line => AnsiEscape().Replace(line, "")).ToArray();
-        for (var n = 0; n < lines.Length; n++)
+        if (line.Contains("ExceptionHandlerMiddleware[", StringComparison.Ordinal) || line.Contains("crit: ", StringComparison.Ordinal))
         {
-            if (!lines[n].Contains("ExceptionHandlerMiddleware[", StringComparison.Ordinal) && !lines[n].Contains("crit: ", StringComparison.Ordinal)) continue;
-            var entry = new List<string> { lines[n] };
-            for (var k = n + 1; k < lines.Length && !LevelPrefix().IsMatch(lines[k]) && entry.Count < LinesPerEntry; k++) entry.Add(lines[k]);
-            // The message line after "An unhandled exception has occurred…" names the exception.
-            var key = entry.Count > 2 ? entry[2] : entry[^1];
-            if (entries.Count < MaxEntries) entries.TryAdd(key, entry);
+            Finish();
+            current = [line];
         }
+        else if (current is not null && (LevelPrefix().IsMatch(line) || current.Count >= LinesPerEntry))
+        {
+            Finish();
+        }
+        else
+        {
+            current?.Add(line);
+        }
+    }
+
+    private void Finish()
+    {
+        if (current is null) return;
+        // The message line after "An unhandled exception has occurred…" names the exception.
+        var key = current.Count > 2 ? current[2] : current[^1];
+        if (entries.Count < MaxEntries) entries.TryAdd(key, current);
+        current = null;
     }
 
     [GeneratedRegex(@"\x1b\[[0-9;]*m")]
