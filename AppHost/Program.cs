@@ -28,14 +28,13 @@ var examApi = builder.AddProject<Projects.ExamApi>("examapi")
     .WithEnvironment("Exam__AdminKey", adminKey)
     .WithEnvironment("Exam__SessionKey", sessionKey);
 
-// The worker starts once ExamApi is healthy: ExamApi applies the database migrations.
+// The worker starts alongside ExamApi: both apply the database migrations at start, one at a time (advisory lock).
 builder.AddProject<Projects.CleanupWorker>("cleanupworker")
     .WithLocalRunDefaults()
     .WithHttpEndpoint(name: "http")
     .WithHttpHealthCheck("/health")
-    .WithReference(cache)
-    .WithReference(examdb)
-    .WaitFor(examApi);
+    .WithReference(cache).WaitFor(cache)
+    .WithReference(examdb).WaitFor(examdb);
 
 builder.ExitWhenPortsAreTaken();
 builder.LogWhenHealthy(examApi);
