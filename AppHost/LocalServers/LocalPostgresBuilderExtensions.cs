@@ -42,13 +42,9 @@ public static class LocalPostgresBuilderExtensions
         LocalPostgresServer? server = null;
         var passwordConfigured = !string.IsNullOrEmpty(builder.Configuration[$"Parameters:{passwordName}"]);
 
-        string? connectionString = null;
-        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(resource, async (_, cancellationToken) =>
-            connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken));
+        var connectionString = LocalServerResources.ConnectionStringOnceAvailable(builder, resource);
         var healthCheck = $"{name}_check";
-        builder.Services.AddHealthChecks().AddNpgSql(
-            _ => (connectionString ?? throw new InvalidOperationException($"The connection string of '{name}' is not available yet.")) + ";Database=postgres",
-            name: healthCheck);
+        builder.Services.AddHealthChecks().AddNpgSql(_ => connectionString() + ";Database=postgres", name: healthCheck);
 
         return builder.AddResource(resource)
             .WithEndpoint(scheme: "tcp", name: LocalPostgresResource.PrimaryEndpointName, isProxied: false)
@@ -63,7 +59,7 @@ public static class LocalPostgresBuilderExtensions
                 context.Args.Add(durable ? "durable" : "fast");
                 context.Args.Add(prepared.User);
             })
-            .WithInitialState(LocalServerFiles.InitialSnapshot("PostgreSQL", "postgres", reason))
+            .WithInitialState(LocalServerResources.InitialSnapshot("PostgreSQL", "postgres", reason))
             .WithIconName("DatabaseMultiple")
             .WithHealthCheck(healthCheck)
             .OnBeforeResourceStarted(async (postgres, e, cancellationToken) =>
@@ -100,13 +96,9 @@ public static class LocalPostgresBuilderExtensions
         var database = new LocalPostgresDatabaseResource(name, databaseName ?? name, server.Resource);
         server.Resource.Databases.Add(database);
 
-        string? connectionString = null;
-        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(database, async (_, cancellationToken) =>
-            connectionString = await database.ConnectionStringExpression.GetValueAsync(cancellationToken));
+        var connectionString = LocalServerResources.ConnectionStringOnceAvailable(builder, database);
         var healthCheck = $"{name}_check";
-        builder.Services.AddHealthChecks().AddNpgSql(
-            _ => connectionString ?? throw new InvalidOperationException($"The connection string of '{name}' is not available yet."),
-            name: healthCheck);
+        builder.Services.AddHealthChecks().AddNpgSql(_ => connectionString(), name: healthCheck);
 
         builder.Eventing.Subscribe<BeforeStartEvent>((e, cancellationToken) =>
         {

@@ -25,13 +25,9 @@ public static class LocalRedisBuilderExtensions
             : new LocalRedisResource(name, "dotnet", LocalServerFiles.RepositoryRoot(builder), password);
         var configFile = Path.Combine(directory, redisServer is not null ? "redis.conf" : "garnet-redis.conf");
 
-        string? connectionString = null;
-        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(resource, async (_, cancellationToken) =>
-            connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken));
+        var connectionString = LocalServerResources.ConnectionStringOnceAvailable(builder, resource);
         var healthCheck = $"{name}_check";
-        builder.Services.AddHealthChecks().AddRedis(
-            _ => connectionString ?? throw new InvalidOperationException($"The connection string of '{name}' is not available yet."),
-            name: healthCheck);
+        builder.Services.AddHealthChecks().AddRedis(_ => connectionString(), name: healthCheck);
 
         return builder.AddResource(resource)
             .WithEndpoint(scheme: "tcp", name: LocalRedisResource.PrimaryEndpointName, isProxied: false)
@@ -51,7 +47,7 @@ public static class LocalRedisBuilderExtensions
                 context.Args.Add("--port");
                 context.Args.Add(port);
             })
-            .WithInitialState(LocalServerFiles.InitialSnapshot("Redis", redisServer ?? "Garnet (redis-server is not installed)", reason))
+            .WithInitialState(LocalServerResources.InitialSnapshot("Redis", redisServer ?? "Garnet (redis-server is not installed)", reason))
             .WithIconName("Memory")
             .WithHealthCheck(healthCheck)
             .OnBeforeResourceStarted(async (redis, e, cancellationToken) =>

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Configuration;
 
@@ -44,14 +43,4 @@ internal static class LocalServerFiles
         using var writer = new StreamWriter(stream);
         writer.Write(contents);
     }
-
-    /// <summary>
-    /// The first snapshot of a local server: shown in the dashboard as its kind, with how it runs and why (the choice of
-    /// <see cref="ServerHosting"/>).
-    /// </summary>
-    public static CustomResourceSnapshot InitialSnapshot(string kind, string program, string reason) => new()
-    {
-        ResourceType = kind,
-        Properties = ImmutableArray.Create(new ResourcePropertySnapshot("Hosting", $"local process: {program} ({reason})")),
-    };
 }

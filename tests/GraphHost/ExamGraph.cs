@@ -98,6 +98,7 @@ public sealed class ExamGraph : IAsyncDisposable
         foreach (var (key, value) in options.Configuration) configuration[key] = value;
 
         DistributedApplication? app = null;
+        ExamGraph? graph = null;
         try
         {
             // The resources' console logs stay in the graph (read them with LogTailAsync; failures quote them) instead of
@@ -116,7 +117,7 @@ public sealed class ExamGraph : IAsyncDisposable
 
             options.Configure?.Invoke(builder);
             app = await builder.BuildAsync(cancellationToken);
-            var graph = new ExamGraph(app, dataDirectory, temporary);
+            graph = new ExamGraph(app, dataDirectory, temporary);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.StartTimeout);
             try
@@ -136,8 +137,9 @@ public sealed class ExamGraph : IAsyncDisposable
         }
         catch
         {
-            if (app is not null) await app.DisposeAsync();
-            if (temporary is not null) DeleteDirectory(temporary);
+            if (graph is not null) await graph.DisposeAsync();
+            else if (app is not null) await app.DisposeAsync();
+            if (graph is null && temporary is not null) DeleteDirectory(temporary);
             throw;
         }
     }
