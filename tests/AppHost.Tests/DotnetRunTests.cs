@@ -83,7 +83,7 @@ public sealed class DotnetRunTests : IDisposable
 
     /// <summary>
     /// One answer, then the dashboard's telemetry API (login token → API key → traces): ExamApi's span of the answer and,
-    /// in the same trace, its Redis and PostgreSQL client spans.
+    /// in the same trace, its Redis and PostgreSQL client spans; and logs and metrics from both services.
     /// </summary>
     private static async Task AssertAnAnswerIsTracedThroughRedisAndPostgresAsync(AppHostProcess run, HttpClient api)
     {
@@ -116,7 +116,18 @@ public sealed class DotnetRunTests : IDisposable
             var answerTraces = spans.Where(span => span.Name.Contains("/api/adaptive/answer", StringComparison.Ordinal)).Select(span => span.TraceId).ToHashSet();
             var traced = spans.Where(span => answerTraces.Contains(span.TraceId)).GroupBy(span => span.TraceId)
                 .FirstOrDefault(trace => trace.Any(span => span.DatabaseSystem == "redis") && trace.Any(span => span.DatabaseSystem == "postgresql"));
-            if (traced is not null) return;
+            if (traced is not null)
+            {
+                // Every service sends its structured logs and metrics to the dashboard too.
+                var resources = JsonNode.Parse(await dashboard.GetStringAsync("/api/telemetry/resources"))!.AsArray();
+                foreach (var service in new[] { "examapi", "cleanupworker" })
+                {
+                    var telemetry = resources.Single(resource => resource!["name"]!.GetValue<string>() == service)!;
+                    Assert.True(telemetry["hasLogs"]!.GetValue<bool>() && telemetry["hasMetrics"]!.GetValue<bool>(), $"{service}: {telemetry.ToJsonString()}");
+                }
+
+                return;
+            }
             seen = string.Join("; ", spans.Select(span => $"{span.Name} [{span.DatabaseSystem}]").Distinct().Take(30));
             await Task.Delay(1000);
         }
