@@ -1,8 +1,8 @@
+using System.Runtime.Versioning;
 using Aspire.Hosting.Publishing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using System.Runtime.Versioning;
 using Npgsql;
 
 namespace AppHost.LocalServers;
@@ -68,7 +68,7 @@ public static class LocalPostgresBuilderExtensions
                     ?? throw new DistributedApplicationException($"Parameter '{passwordName}' has no value.");
                 if (!postgres.IsInitialized || (passwordConfigured && !File.Exists(passwordFile)))
                 {
-                    // The script initializes the data with this file; configured for existing data, it is the user's word.
+                    // initdb takes the password from this file; configured for existing data, the setting is the user's word.
                     LocalServerFiles.WriteSecretFile(passwordFile, value);
                 }
                 else if (!File.Exists(passwordFile))
