@@ -16,12 +16,14 @@ internal sealed class AppHostProcess : IAsyncDisposable
     private static readonly string[] InheritedConfigurationPrefixes = ["ConnectionStrings__", "Parameters__", "AppHost__", "ExamApi__", "ASPIRE_"];
 
     private readonly Process process;
+    private readonly PortBlock ports;
     private readonly List<string> output = [];
     private readonly HashSet<int> seen = [];
 
-    private AppHostProcess(Process process, int dashboardPort, int examApiPort)
+    private AppHostProcess(Process process, PortBlock ports, int dashboardPort, int examApiPort)
     {
         this.process = process;
+        this.ports = ports;
         DashboardPort = dashboardPort;
         ExamApiPort = examApiPort;
     }
@@ -69,8 +71,12 @@ internal sealed class AppHostProcess : IAsyncDisposable
             startInfo.Environment.Remove(key);
         }
 
+        // The servers' and projects' own ports come from a block no graph of another test allocates from.
+        var ports = PortBlock.Take();
+        startInfo.Environment["ASPIRE_PROXYLESS_ENDPOINT_PORT_RANGE"] = ports.Range;
+
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        var run = new AppHostProcess(process, dashboard, apiPort);
+        var run = new AppHostProcess(process, ports, dashboard, apiPort);
         process.OutputDataReceived += (_, e) => run.Record(e.Data);
         process.ErrorDataReceived += (_, e) => run.Record(e.Data);
         process.Start();
@@ -175,6 +181,7 @@ internal sealed class AppHostProcess : IAsyncDisposable
         }
 
         process.Dispose();
+        ports.Dispose();
     }
 
     public static string BuildConfiguration =>

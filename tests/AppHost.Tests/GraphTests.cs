@@ -39,6 +39,20 @@ public sealed class GraphTests(GraphFixture fixture)
     }
 
     [Fact]
+    public async Task ServersAndServicesListenOnPortsOfTheGraphsOwnBlock()
+    {
+        // Graphs of test projects running side by side then never pick a port another graph is about to bind.
+        var redis = (DnsEndPoint)ConfigurationOptions.Parse(await Graph.ConnectionStringAsync("cache")).EndPoints.Single();
+        var postgres = new NpgsqlConnectionStringBuilder(await Graph.ConnectionStringAsync("examdb"));
+        List<int> ports = [redis.Port, postgres.Port];
+        ports.AddRange(Graph.ReplicaUrls("examapi").Concat(Graph.ReplicaUrls("cleanupworker")).Select(url => url.Port));
+        Assert.All(ports, port => Assert.InRange(port, Graph.Ports.Start, Graph.Ports.End));
+
+        using var another = PortBlock.Take();
+        Assert.True(another.End < Graph.Ports.Start || another.Start > Graph.Ports.End, $"{another.Range} overlaps the graph's {Graph.Ports.Range}");
+    }
+
+    [Fact]
     public async Task ExamApiHealthReportsRedisAndPostgresHealthy()
     {
         using var client = Graph.CreateHttpClient("examapi");

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -47,11 +48,11 @@ public sealed record ExamGraphOptions
 /// <summary>
 /// The whole graph (Redis, PostgreSQL, ExamApi, CleanupWorker) started from the real AppHost through Aspire's
 /// <c>DistributedApplicationTestingBuilder</c>, with Redis and PostgreSQL as local processes (this machine kind has no
-/// container runtime, and the fault scenarios kill servers by process id), random ports and, unless told otherwise, a
+/// container runtime, and the fault scenarios kill servers by process id), ports from a <see cref="PortBlock"/> of its own and, unless told otherwise, a
 /// fresh data folder. Adds what tests and the load generator need on top of the application: replicas by index, process
 /// ids, SIGKILL, stop and start through Aspire's resource commands, and the processes to check for leftovers.
 /// </summary>
-public sealed class ExamGraph : IAsyncDisposable
+public sealed partial class ExamGraph : IAsyncDisposable
 {
     private static readonly string[] TerminalStates = [.. KnownResourceStates.TerminalStates];
 
@@ -60,11 +61,12 @@ public sealed class ExamGraph : IAsyncDisposable
     private readonly ConcurrentDictionary<int, byte> seenProcesses = new();
     private readonly CancellationTokenSource watching = new();
 
-    private ExamGraph(DistributedApplication app, string dataDirectory, string? temporaryDirectory)
+    private ExamGraph(DistributedApplication app, string dataDirectory, string? temporaryDirectory, PortBlock ports)
     {
         App = app;
         DataDirectory = dataDirectory;
         this.temporaryDirectory = temporaryDirectory;
+        Ports = ports;
         _ = WatchInstancesAsync();
     }
 
@@ -73,6 +75,9 @@ public sealed class ExamGraph : IAsyncDisposable
 
     /// <summary>The data folder of the local servers.</summary>
     public string DataDirectory { get; }
+
+    /// <summary>The ports the servers and the projects' own listeners get theirs from, held while the graph runs.</summary>
+    public PortBlock Ports { get; }
 
     /// <summary>
     /// Starts the graph and waits until every resource is healthy; on failure or timeout everything started is stopped
@@ -87,8 +92,10 @@ public sealed class ExamGraph : IAsyncDisposable
         // PostgreSQL runs as its own user when the tests run as root and must be able to enter the data folder.
         File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
 
+        var ports = PortBlock.Take();
         var configuration = new Dictionary<string, string>
         {
+            ["ASPIRE_PROXYLESS_ENDPOINT_PORT_RANGE"] = ports.Range,
             ["AppHost:Servers"] = "processes",
             ["AppHost:DataDirectory"] = dataDirectory,
             ["AppHost:DurablePostgres"] = options.DurablePostgres ? "true" : "false",
@@ -117,7 +124,7 @@ public sealed class ExamGraph : IAsyncDisposable
 
             options.Configure?.Invoke(builder);
             app = await builder.BuildAsync(cancellationToken);
-            graph = new ExamGraph(app, dataDirectory, temporary);
+            graph = new ExamGraph(app, dataDirectory, temporary, ports);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.StartTimeout);
             try
@@ -138,8 +145,13 @@ public sealed class ExamGraph : IAsyncDisposable
         catch
         {
             if (graph is not null) await graph.DisposeAsync();
-            else if (app is not null) await app.DisposeAsync();
-            if (graph is null && temporary is not null) DeleteDirectory(temporary);
+            else
+            {
+                if (app is not null) await app.DisposeAsync();
+                ports.Dispose();
+                if (temporary is not null) DeleteDirectory(temporary);
+            }
+
             throw;
         }
     }
@@ -221,7 +233,7 @@ public sealed class ExamGraph : IAsyncDisposable
         if (healthy.Snapshot.HealthStatus != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
         {
             throw new DistributedApplicationException($"'{id}' is {healthy.Snapshot.State?.Text} (exit code {healthy.Snapshot.ExitCode}). Its last lines:"
-                + Environment.NewLine + string.Join(Environment.NewLine, await LogTailAsync(resource, 15)));
+                + Environment.NewLine + string.Join(Environment.NewLine, await FailureTailAsync(resource)));
         }
 
         // A project's health check goes through the endpoint its replicas share, which another replica may answer:
@@ -334,7 +346,17 @@ public sealed class ExamGraph : IAsyncDisposable
     }
 
     /// <summary>The last <paramref name="count"/> lines of a resource's console log (every replica's).</summary>
-    public async Task<IReadOnlyList<string>> LogTailAsync(string resource, int count = 40)
+    public async Task<IReadOnlyList<string>> LogTailAsync(string resource, int count = 40) =>
+        (await LogAsync(resource)).TakeLast(count).ToList();
+
+    // The last lines of a resource that failed, without stack frames: those would push out the exception's message.
+    private async Task<IEnumerable<string>> FailureTailAsync(string resource) =>
+        (await LogAsync(resource)).Where(line => !StackFrame().IsMatch(line)).TakeLast(15);
+
+    [GeneratedRegex(@"^\S+: \S*\s+(at |--- End of )")]
+    private static partial Regex StackFrame();
+
+    private async Task<List<string>> LogAsync(string resource)
     {
         var logs = App.Services.GetRequiredService<ResourceLoggerService>();
         var lines = new List<string>();
@@ -355,7 +377,7 @@ public sealed class ExamGraph : IAsyncDisposable
             }
         }
 
-        return lines.TakeLast(count).ToList();
+        return lines;
     }
 
     /// <summary>Stops the graph (every process it started) and deletes a temporary data folder.</summary>
@@ -364,6 +386,7 @@ public sealed class ExamGraph : IAsyncDisposable
         RecordProcesses();
         await watching.CancelAsync();
         await App.DisposeAsync();
+        Ports.Dispose();
         watching.Dispose();
         if (temporaryDirectory is not null) DeleteDirectory(temporaryDirectory);
     }
@@ -412,7 +435,7 @@ public sealed class ExamGraph : IAsyncDisposable
             lines.Add($"- {resource.Name}: {state}");
             if (current?.Snapshot.HealthStatus != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
             {
-                lines.AddRange((await LogTailAsync(resource.Name, 15)).Select(line => "    " + line));
+                lines.AddRange((await FailureTailAsync(resource.Name)).Select(line => "    " + line));
             }
         }
 
