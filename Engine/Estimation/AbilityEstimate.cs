@@ -6,13 +6,22 @@ public enum EstimateOrigin
     /// <summary>A root of the estimating equation inside the range (or the EAP posterior mean).</summary>
     Root,
 
-    /// <summary>The equation is positive over the whole range (e.g. all answers correct): the upper bound.</summary>
+    /// <summary>
+    /// The upper bound: the equation is positive over the whole range (e.g. all answers correct or in the highest
+    /// category). For a pattern of polytomous items only, catR's rule: positive at both ends of the range.
+    /// </summary>
     UpperBound,
 
-    /// <summary>The equation is negative over the whole range (e.g. all answers wrong): the lower bound.</summary>
+    /// <summary>
+    /// The lower bound: the equation is negative over the whole range (e.g. all answers wrong or in the lowest
+    /// category). For a pattern of polytomous items only, catR's rule: negative at both ends of the range.
+    /// </summary>
     LowerBound,
 
-    /// <summary>Same sign at both ends but a crossing inside: the root between the equation's maximum and minimum.</summary>
+    /// <summary>
+    /// Same sign at both ends but a crossing inside (dichotomous and mixed patterns): the root between the equation's
+    /// maximum and minimum.
+    /// </summary>
     InteriorFallback,
 
     /// <summary>

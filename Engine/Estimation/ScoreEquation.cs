@@ -58,9 +58,33 @@ internal readonly ref struct ScoreEquation : IScalarFunction
     }
 
     /// <summary>
-    /// The root on the range: Brent's method where the equation changes sign between the ends; otherwise the upper bound
-    /// if its minimum is positive, the lower bound if its maximum is negative, else the root between the two extrema.
+    /// True when every item of the pattern is polytomous: then the equation is solved with catR's polytomous rule,
+    /// otherwise (dichotomous or mixed patterns) with its dichotomous rule; see <see cref="Solve"/>.
     /// </summary>
+    public bool UsesPolytomousRule
+    {
+        get
+        {
+            foreach (var index in _items)
+            {
+                if (!_bank[index].IsPolytomous) return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The root on the range: Brent's method where the equation changes sign between the ends (or is 0 at one).
+    /// Otherwise catR's polytomous rule takes the bound both ends point to: the upper bound if both are positive, the
+    /// lower if both are negative. Its dichotomous rule looks inside first: the upper bound if the equation's minimum
+    /// is positive, the lower bound if its maximum is negative, else the root between the two extrema.
+    /// </summary>
+    /// <remarks>
+    /// A mixed pattern takes the dichotomous rule. The two rules give the same result unless the equation keeps one
+    /// sign at both ends and crosses zero inside, which needs a non-monotone term: a 3PL/4PL score (the reason catR's
+    /// dichotomous rule searches) or Warm's correction. There the dichotomous rule finds the root instead of reporting
+    /// a bound the equation contradicts, and a pattern with a dichotomous item can hold such a 3PL/4PL term.
+    /// </remarks>
     public (double Theta, EstimateOrigin Origin) Solve(AbilityRange range)
     {
         const double rootTolerance = 1e-12;
@@ -68,8 +92,10 @@ internal readonly ref struct ScoreEquation : IScalarFunction
         var self = this;
         var atMin = Evaluate(range.Min);
         var atMax = Evaluate(range.Max);
-        if (atMin * atMax <= 0)
+        // Signs compared, not the product, which underflows to 0 when both values are tiny.
+        if ((atMin <= 0 && atMax >= 0) || (atMin >= 0 && atMax <= 0))
             return (BrentSolver.FindRoot(ref self, range.Min, range.Max, atMin, atMax, rootTolerance), EstimateOrigin.Root);
+        if (UsesPolytomousRule) return atMin > 0 ? (range.Max, EstimateOrigin.UpperBound) : (range.Min, EstimateOrigin.LowerBound);
 
         var argMin = BrentSolver.Minimize(ref self, range.Min, range.Max, extremumTolerance);
         var minimum = Evaluate(argMin);

@@ -29,7 +29,7 @@ public sealed class LogisticItem : IItemModel
         D = d;
         Scaling = scaling;
         Slope = scaling * a;
-        MaximumInformation = FindMaximumInformation();
+        MaximumInformation = InformationBound(double.NegativeInfinity, double.PositiveInfinity);
     }
 
     /// <summary>A Rasch (1PL) item.</summary>
@@ -74,33 +74,42 @@ public sealed class LogisticItem : IItemModel
     /// <inheritdoc />
     public double LogLikelihood(double theta, int response)
     {
-        var p = Evaluate(theta).P;
-        return CheckResponse(response) == 1 ? Math.Log(p) : Math.Log(1 - p);
+        var (p, q, _, _) = Terms(theta);
+        return CheckResponse(response) == 1 ? Math.Log(p) : Math.Log(q);
     }
 
     /// <inheritdoc />
     public double Score(double theta, int response)
     {
-        var (p, p1, _) = Evaluate(theta);
-        return CheckResponse(response) == 1 ? p1 / p : -p1 / (1 - p);
+        var (p, q, p1, _) = Terms(theta);
+        return CheckResponse(response) == 1 ? p1 / p : -p1 / q;
     }
 
     /// <inheritdoc />
     public double Information(double theta)
     {
-        var (p, p1, _) = Evaluate(theta);
-        return p1 * p1 / (p * (1 - p));
+        var (p, q, p1, _) = Terms(theta);
+        return p1 * p1 / (p * q);
     }
 
     /// <inheritdoc />
     public double WarmTerm(double theta)
     {
-        var (p, p1, p2) = Evaluate(theta);
-        return p1 * p2 / (p * (1 - p));
+        var (p, q, p1, p2) = Terms(theta);
+        return p1 * p2 / (p * q);
     }
 
-    /// <summary>P, P′ and P″ at θ.</summary>
+    /// <summary>P, P′ and P″ at θ (P as catR floors it: 1e-10 where it underflows to 0, 1 − 1e-10 where it rounds to 1).</summary>
     public (double P, double P1, double P2) Evaluate(double theta)
+    {
+        var (p, _, p1, p2) = Terms(theta);
+        return (p == 1 ? 1 - ProbabilityFloor : p, p1, p2);
+    }
+
+    // P, Q = 1 − P and the derivatives. Q is computed as (1 − d) + (d − c)·t rather than 1 − P, which cancels: far
+    // above b catR's 1 − P, floored at 1e-10, is wrong by orders of magnitude, and the information with it. Both are
+    // floored at 1e-10 where they underflow to 0 (as catR floors P), so logarithms and ratios stay finite.
+    private (double P, double Q, double P1, double P2) Terms(double theta)
     {
         // s = e/(1+e) and t = 1/(1+e), each from the exponential of a non-positive number, so that a large |D·a·(θ − b)|
         // neither overflows nor turns into NaN; P′ = D·a·(d − c)·s·t and P″ = (D·a)²·(d − c)·s·t·(t − s).
@@ -120,44 +129,33 @@ public sealed class LogisticItem : IItemModel
         }
         var range = D - C;
         var p = C + range * s;
+        var q = 1 - D + range * t;
         if (p == 0) p = ProbabilityFloor;
-        else if (p == 1) p = 1 - ProbabilityFloor;
+        if (q == 0) q = ProbabilityFloor;
         var st = s * t;
         var p1 = Slope * range * st;
         var p2 = Slope * Slope * range * st * (t - s);
-        return (p, p1, p2);
+        return (p, q, p1, p2);
     }
 
-    private double FindMaximumInformation()
+    /// <inheritdoc />
+    public double InformationBound(double lower, double upper)
     {
+        if (double.IsNaN(lower) || double.IsNaN(upper) || lower > upper)
+            throw new ArgumentOutOfRangeException(nameof(upper), $"The interval [{lower}, {upper}] is not valid.");
         if (D == 1)
         {
-            // Birnbaum: with no slipping the information peaks at b + ln((1 + √(1 + 8c)) / 2) / (D·a).
+            // Birnbaum: with no slipping the information is unimodal, peaking at b + ln((1 + √(1 + 8c)) / 2) / (D·a), so
+            // its maximum on an interval is at the point of the interval nearest the peak.
             var peak = B + Math.Log((1 + Math.Sqrt(1 + 8 * C)) / 2) / Slope;
-            return Information(peak) * (1 + 1e-9);
+            return Information(Math.Clamp(peak, lower, upper)) * (1 + 1e-9);
         }
-        // With d < 1 there is no closed form and the curve need not be unimodal: scan the logit x = D·a·(θ − b) finely
-        // enough that no peak (each O(1) wide in x) is missed, refine around the best point, and leave a margin.
-        const double step = 0.125;
-        var bestX = 0.0;
-        var best = 0.0;
-        for (var x = -40.0; x <= 40.0; x += step)
-        {
-            var value = Information(B + x / Slope);
-            if (value > best)
-            {
-                best = value;
-                bestX = x;
-            }
-        }
-        var refined = new NegatedInformation(this);
-        var argMax = Estimation.BrentSolver.Minimize(ref refined, B + (bestX - step) / Slope, B + (bestX + step) / Slope, 1e-12);
-        return Math.Max(best, Information(argMax)) * (1 + 1e-6);
-    }
-
-    private readonly struct NegatedInformation(LogisticItem item) : Estimation.IScalarFunction
-    {
-        public double Evaluate(double x) => -item.Information(x);
+        // With d < 1 there is no closed form and the curve need not be unimodal: scan the logit x = D·a·(θ − b) every
+        // 1/8 (each peak is O(1) wide in x) over the part of the interval within 40 logits of b (beyond, the
+        // information is below e^−40 of its peak and decreasing), refining every peak.
+        var lo = Math.Max(lower, Math.Min(B - 40 / Slope, upper));
+        var hi = Math.Min(upper, Math.Max(B + 40 / Slope, lower));
+        return InformationMaximum.Find(this, lo, hi, 0.125 / Slope) * (1 + InformationMaximum.Margin);
     }
 
     private static int CheckResponse(int response) => response is 0 or 1

@@ -60,20 +60,23 @@ public sealed class MaximumInformationSelector : IItemSelector
         }
     }
 
-    // The most informative eligible items, best first; equal information goes to the lower index so choices are
-    // reproducible. Items are visited in rank order (decreasing information bound) a block at a time; once the next
-    // bound is below the k-th best information found, no later item can enter the list.
+    // The most informative eligible items, best first. Exact ties go to the lower index: catR draws among exactly tied
+    // items at random, and the lowest index is one of its possible picks, taken every time so that choices without
+    // exposure control never depend on the random source. Items are visited in the rank order of θ's band
+    // (decreasing information bound) a block at a time; once the next bound is below the k-th best information
+    // found, no later item can enter the list.
     private static ReadOnlySpan<Candidate> TopCandidates(ItemBank bank, double theta, bool[] given, int topic, Span<Candidate> top)
     {
-        var order = bank.RankOrder;
-        var bounds = bank.RankBounds;
+        var ranking = bank.RankingAt(theta);
+        var order = ranking.Order;
+        var bounds = ranking.Bounds;
         Span<double> information = stackalloc double[ItemBank.RankBlock];
         var count = 0;
         for (var start = 0; start < order.Length; start += ItemBank.RankBlock)
         {
             if (count == top.Length && bounds[start] < top[count - 1].Information) break;
             var block = information[..Math.Min(ItemBank.RankBlock, order.Length - start)];
-            bank.FillInformationByRank(theta, start, block);
+            ranking.FillInformation(theta, start, block);
             for (var j = 0; j < block.Length; j++)
             {
                 // A full list skips whole vectors below its last entry (ties must still be looked at: lower index wins).

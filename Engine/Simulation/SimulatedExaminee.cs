@@ -9,8 +9,9 @@ public sealed class SimulatedExaminee(double trueTheta, Random random)
     public double TrueTheta { get; } = trueTheta;
 
     /// <summary>
-    /// A response drawn from the item's category probabilities. For a dichotomous item this is 1 exactly when
-    /// U &lt; P(θ) for a uniform U (catR's genPattern convention).
+    /// A response drawn from the item's category probabilities with one uniform U: the highest category k with
+    /// U &lt; P_K + … + P_k, else 0. For a dichotomous item this is 1 exactly when U &lt; P(θ) (catR's genPattern
+    /// convention for dichotomous items).
     /// </summary>
     public int Respond(IItemModel item)
     {
@@ -19,7 +20,7 @@ public sealed class SimulatedExaminee(double trueTheta, Random random)
         var cumulative = 0.0;
         for (var category = item.CategoryCount - 1; category > 0; category--)
         {
-            cumulative += Math.Exp(item.LogLikelihood(TrueTheta, category));
+            cumulative += item.Probability(TrueTheta, category);
             if (u < cumulative) return category;
         }
         return 0;

@@ -91,16 +91,19 @@ public class ItemModelTests
         var a = Enumerable.Range(0, n).Select(_ => 0.5 + 2 * random.NextDouble()).ToArray();
         var b = Enumerable.Range(0, n).Select(_ => -3 + 6 * random.NextDouble()).ToArray();
         var c = Enumerable.Range(0, n).Select(_ => 0.25 * random.NextDouble()).ToArray();
-        var d = Enumerable.Range(0, n).Select(_ => 0.9 + 0.1 * random.NextDouble()).ToArray();
+        // Every other item without slipping (d = 1), whose Q cancels to 0 in the form 1 − P far above b.
+        var d = Enumerable.Range(0, n).Select(i => i % 2 == 0 ? 1 : 0.9 + 0.1 * random.NextDouble()).ToArray();
+        c[1] = c[3] = 0;
         var bank = ItemBank.FromParameters(a, b, c, d);
         var info = new double[n];
-        foreach (var theta in new[] { -4.0, -0.3, 0, 2.7, 30 })
+        foreach (var theta in new[] { -1000, -40, -4.0, -0.3, 0, 2.7, 30, 40, 1000 })
         {
             bank.FillInformation(theta, info);
             for (var i = 0; i < n; i++)
             {
                 var expected = bank[i].Information(theta);
-                Assert.True(Math.Abs(expected - info[i]) <= 1e-13 * Math.Max(1, expected), $"item {i} at {theta}: {expected:R} vs {info[i]:R}");
+                Assert.True(double.IsFinite(info[i]) && info[i] >= 0, $"item {i} at {theta}: {info[i]}");
+                Assert.True(Math.Abs(expected - info[i]) <= 1e-13 * expected, $"item {i} at {theta}: {expected:R} vs {info[i]:R}");
             }
         }
     }

@@ -166,10 +166,10 @@ public class SelectionTests
     }
 }
 
-/// <summary>The bounded walk over items ranked by maximum information finds exactly what brute force finds.</summary>
+/// <summary>The bounded walk over items ranked by their information bounds finds exactly what brute force finds.</summary>
 public class PrunedSelectionTests
 {
-    public static TheoryData<string> Banks() => ["3pl", "4pl", "rasch", "wrapped"];
+    public static TheoryData<string> Banks() => ["3pl", "4pl", "rasch", "wrapped", "mixed", "polytomous"];
 
     private static ItemBank Bank(string kind)
     {
@@ -185,10 +185,26 @@ public class PrunedSelectionTests
                 "rasch" => LogisticItem.Rasch(b),
                 "4pl" => new LogisticItem(a, b, 0.3 * random.NextDouble(), 1 - 0.3 * random.NextDouble()),
                 "wrapped" when i % 10 == 0 => new WrappedItem(new LogisticItem(a, b, 0.2)),
+                "mixed" or "polytomous" when kind == "polytomous" || i % 3 != 0 => Polytomous(i, a, b, random),
+                "mixed" when i % 2 == 0 => new LogisticItem(a, b, 0.3 * random.NextDouble(), 1 - 0.2 * random.NextDouble()),
                 _ => new LogisticItem(a, b, 0.25 * random.NextDouble()),
             });
         }
         return new ItemBank(items);
+    }
+
+    // Every polytomous model in turn, 2 to 6 categories, around b.
+    private static IItemModel Polytomous(int i, double a, double b, Random random)
+    {
+        var steps = Enumerable.Range(0, 1 + i % 5).Select(_ => b - 1.5 + 3 * random.NextDouble()).ToArray();
+        return (i % 5) switch
+        {
+            0 => new GradedResponseItem(a, steps.Order().Select((x, k) => x + 0.01 * k).ToArray()),
+            1 => new PartialCreditItem(a, steps),
+            2 => PartialCreditItem.Rasch(steps),
+            3 => new NominalResponseItem(steps.Select(_ => 0.3 + 2 * random.NextDouble()).ToArray(), steps),
+            _ => PartialCreditItem.RatingScale(b, steps.Select(x => x - b).ToArray()),
+        };
     }
 
     [Theory]
@@ -198,15 +214,47 @@ public class PrunedSelectionTests
         var bank = Bank(kind);
         var selector = new MaximumInformationSelector(ExposureControl.Randomesque(5), runnersUp: 4);
         var random = new Random(3);
-        for (var trial = 0; trial < 200; trial++)
+        // Random θ, the band edges of the bank's rankings, and θ outside [−4, 4] where the bounds over all θ apply.
+        double[] edges = [-30, -4.5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 4.5, 30];
+        for (var trial = 0; trial < 200 + edges.Length; trial++)
         {
-            var theta = -4.5 + 9 * random.NextDouble();
+            var theta = trial < edges.Length ? edges[trial] : -4.5 + 9 * random.NextDouble();
             var administered = Enumerable.Range(0, 25).Select(_ => random.Next(bank.Count)).Distinct().ToArray();
             var expected = Enumerable.Range(0, bank.Count).Where(i => !administered.Contains(i))
                 .OrderByDescending(i => bank[i].Information(theta)).ThenBy(i => i).Take(5).ToArray();
             var selection = selector.Select(bank, theta, administered, new Random(trial))!;
             var got = selection.RunnersUp.Select(c => c.Item).Append(selection.Item).Order().ToArray();
             Assert.Equal(expected.Order().ToArray(), got);
+        }
+    }
+
+    [Theory]
+    [InlineData(13)]
+    [InlineData(75)]
+    [InlineData(203)]
+    public void IdenticalItemsTieExactlyWhereverTheyRankAndTheLowestIndexIsPicked(int count)
+    {
+        // Twins rank next to each other; in banks whose size is not a multiple of the vector width some of them fall in
+        // the last, partial vector of the ranking. They must still get bit-identical information, so that an exact
+        // tie (catR draws among the tied items) always goes to the lowest index whatever the ranks.
+        var random = new Random(count);
+        var distinct = Enumerable.Range(0, 5).Select(_ => (A: 0.5 + 2 * random.NextDouble(), B: -2 + 4 * random.NextDouble(), C: 0.2 * random.NextDouble())).ToArray();
+        var parameters = Enumerable.Range(0, count).Select(i => distinct[i % distinct.Length]).ToArray();
+        var bank = ItemBank.FromParameters(parameters.Select(p => p.A).ToArray(), parameters.Select(p => p.B).ToArray(), parameters.Select(p => p.C).ToArray());
+        var selector = new MaximumInformationSelector(runnersUp: 2);
+        var information = new double[count];
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var theta = -4 + 8 * random.NextDouble();
+            bank.FillInformation(theta, information);
+            for (var i = distinct.Length; i < count; i++)
+                Assert.True(information[i] == information[i % distinct.Length], $"item {i} at θ = {theta:R}: {information[i]:R} vs its twin's {information[i % distinct.Length]:R}");
+            var administered = Enumerable.Range(0, 3).Select(_ => random.Next(count)).Distinct().ToArray();
+            // Most informative first, ties by index: the twins of the best item come first, lowest index first.
+            var expected = Enumerable.Range(0, count).Where(i => !administered.Contains(i))
+                .OrderByDescending(i => bank[i % distinct.Length].Information(theta)).ThenBy(i => i).Take(3).ToArray();
+            var selection = selector.Select(bank, theta, administered, new Random(trial))!;
+            Assert.Equal(expected, selection.RunnersUp.Select(c => c.Item).Prepend(selection.Item));
         }
     }
 
