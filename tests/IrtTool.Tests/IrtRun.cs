@@ -19,6 +19,30 @@ public sealed record IrtRun(int ExitCode, string Output, string Error)
         return new IrtRun(exitCode, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
     }
 
+    /// <summary>Writes <paramref name="json"/> to a temporary bank file, runs <paramref name="use"/> with its path, then deletes it.</summary>
+    public static void WithBankFile(string json, Action<string> use)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"irt-bank-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        try
+        {
+            use(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Checks the run refused its bank: exit code 2, no output, and an error naming the file and the problem.</summary>
+    public void AssertBankRefused(string bankPath, string expectedMessage)
+    {
+        Xunit.Assert.Equal(ExitCodes.UsageError, ExitCode);
+        Xunit.Assert.Equal(string.Empty, Output);
+        Xunit.Assert.Contains(expectedMessage, Error, StringComparison.Ordinal);
+        Xunit.Assert.Contains(bankPath, Error, StringComparison.Ordinal);
+    }
+
     /// <summary>The non-empty lines of standard output.</summary>
     public string[] OutputLines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }

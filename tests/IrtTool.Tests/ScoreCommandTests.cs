@@ -143,21 +143,8 @@ public sealed class ScoreCommandTests
     [InlineData("{\"a\":[1,1],", "is not valid JSON")]
     public void BadBank_ExitsWith2AndAMessageNamingTheProblem(string bankJson, string expectedMessage)
     {
-        var bankPath = Path.Combine(Path.GetTempPath(), $"irt-bad-bank-{Guid.NewGuid():N}.json");
-        File.WriteAllText(bankPath, bankJson);
-        try
-        {
-            var run = IrtRun.Invoke("{\"id\":\"x\",\"items\":[0],\"responses\":[1]}\n", "score", "--bank", bankPath, "--patterns", "-");
-
-            Assert.Equal(ExitCodes.UsageError, run.ExitCode);
-            Assert.Equal(string.Empty, run.Output);
-            Assert.Contains(expectedMessage, run.Error, StringComparison.Ordinal);
-            Assert.Contains(bankPath, run.Error, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(bankPath);
-        }
+        IrtRun.WithBankFile(bankJson, bankPath =>
+            IrtRun.Invoke("{\"id\":\"x\",\"items\":[0],\"responses\":[1]}\n", "score", "--bank", bankPath, "--patterns", "-").AssertBankRefused(bankPath, expectedMessage));
     }
 
     [Theory]

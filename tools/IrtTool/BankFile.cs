@@ -1,11 +1,14 @@
 using System.Text.Json;
 using Engine.Bank;
+using Engine.Models;
 
 namespace IrtTool;
 
 /// <summary>
-/// Reads an item bank file: <c>{"a":[...],"b":[...],"c":[...],"d":[...],"topics":[...]}</c> with c (default 0),
-/// d (default 1) and topics optional. The columns may also sit under a top-level "bank" key, as in the reference files.
+/// Reads an item bank file: logistic columns <c>{"a":[...],"b":[...],"c":[...],"d":[...],"topics":[...]}</c> with c
+/// (default 0), d (default 1) and topics optional; or a polytomous bank as catR lays it out,
+/// <c>{"model":"GRM","params":[[...],...],"n_categories":[...],"topics":[...]}</c>, rows right-padded with null, with
+/// n_categories and topics optional. Either may sit under a top-level "bank" key, as in the reference files.
 /// </summary>
 public static class BankFile
 {
@@ -39,8 +42,11 @@ public static class BankFile
 
     private static ItemBank Parse(JsonElement root, double scaling)
     {
-        if (root.ValueKind != JsonValueKind.Object) throw new UsageException("the top level must be a JSON object with arrays \"a\" and \"b\".");
-        if (!root.TryGetProperty("a", out _) && root.TryGetProperty("bank", out var nested) && nested.ValueKind == JsonValueKind.Object) root = nested;
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new UsageException("the top level must be a JSON object with arrays \"a\" and \"b\", or \"model\" and \"params\".");
+        if (!root.TryGetProperty("a", out _) && !root.TryGetProperty("params", out _) && root.TryGetProperty("bank", out var nested) && nested.ValueKind == JsonValueKind.Object)
+            root = nested;
+        if (root.TryGetProperty("model", out var model)) return ParsePolytomous(root, model, scaling);
         var a = ReadColumn(root, "a") ?? throw new UsageException("the required array \"a\" (discriminations) is missing.");
         var b = ReadColumn(root, "b") ?? throw new UsageException("the required array \"b\" (difficulties) is missing.");
         var c = ReadColumn(root, "c");
@@ -62,6 +68,43 @@ public static class BankFile
         }
     }
 
+    private static ItemBank ParsePolytomous(JsonElement root, JsonElement model, double scaling)
+    {
+        var names = Enum.GetNames<PolytomousModel>();
+        var name = model.ValueKind == JsonValueKind.String ? names.FirstOrDefault(n => n.Equals(model.GetString(), StringComparison.OrdinalIgnoreCase)) : null;
+        if (name is null) throw new UsageException($"\"model\" is {model.GetRawText()}; use one of {string.Join(", ", names)} (or logistic columns \"a\", \"b\").");
+        var polytomousModel = Enum.Parse<PolytomousModel>(name);
+        if (!root.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Array)
+            throw new UsageException($"the required array \"params\" (one row of {name} parameters per item) is missing.");
+        if (parameters.GetArrayLength() == 0) throw new UsageException("the bank has no items (\"params\" is empty).");
+        var rows = new List<IReadOnlyList<double?>>();
+        foreach (var row in parameters.EnumerateArray())
+        {
+            var i = rows.Count;
+            if (row.ValueKind != JsonValueKind.Array) throw new UsageException($"\"params\"[{i}] is {row.GetRawText()}, not an array of numbers.");
+            var values = new List<double?>();
+            foreach (var element in row.EnumerateArray())
+            {
+                if (element.ValueKind == JsonValueKind.Null) values.Add(null);
+                else if (element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var value) && double.IsFinite(value)) values.Add(value);
+                else throw new UsageException($"\"params\"[{i}][{values.Count}] ({PolytomousItem.ParameterName(polytomousModel, values.Count)} of item {i}) is {element.GetRawText()}, not a finite number or null.");
+            }
+            rows.Add(values);
+        }
+        var categories = ReadCategoryCounts(root);
+        if (categories is not null) CheckLength("n_categories", categories.Length, rows.Count, "params");
+        var topics = ReadTopics(root);
+        if (topics is not null) CheckLength("topics", topics.Length, rows.Count, "params");
+        try
+        {
+            return ItemBank.FromParameterRows(polytomousModel, rows, categories, scaling, topics);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(Describe(ex));
+        }
+    }
+
     // ArgumentException appends "(Parameter 'x')" and the actual value on a second line; one plain line reads better.
     private static string Describe(ArgumentException ex)
     {
@@ -69,37 +112,33 @@ public static class BankFile
         return string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
-    private static void CheckLength(string name, int length, int expected)
+    private static void CheckLength(string name, int length, int expected, string reference = "a")
     {
-        if (length != expected) throw new UsageException($"\"{name}\" has {length} values but \"a\" has {expected}.");
+        if (length != expected) throw new UsageException($"\"{name}\" has {length} values but \"{reference}\" has {expected}.");
     }
 
-    private static double[]? ReadColumn(JsonElement root, string name)
+    private static double[]? ReadColumn(JsonElement root, string name) => ReadArray(root, name, "numbers", "a finite number",
+        e => e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out var value) && double.IsFinite(value) ? (true, value) : (false, 0));
+
+    private static int[]? ReadCategoryCounts(JsonElement root) => ReadArray(root, "n_categories", "integers", "an integer",
+        e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var count) ? (true, count) : (false, 0));
+
+    private static string[]? ReadTopics(JsonElement root) => ReadArray(root, "topics", "strings", "a string",
+        e => e.ValueKind == JsonValueKind.String ? (true, e.GetString()!) : (false, string.Empty));
+
+    // An optional array property: null when absent or null, otherwise every element as read parses it.
+    private static T[]? ReadArray<T>(JsonElement root, string name, string elements, string element, Func<JsonElement, (bool Valid, T Value)> read)
     {
         if (!root.TryGetProperty(name, out var column) || column.ValueKind == JsonValueKind.Null) return null;
-        if (column.ValueKind != JsonValueKind.Array) throw new UsageException($"\"{name}\" must be an array of numbers.");
-        var values = new double[column.GetArrayLength()];
+        if (column.ValueKind != JsonValueKind.Array) throw new UsageException($"\"{name}\" must be an array of {elements}.");
+        var values = new T[column.GetArrayLength()];
         var i = 0;
-        foreach (var element in column.EnumerateArray())
+        foreach (var value in column.EnumerateArray())
         {
-            if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !double.IsFinite(value))
-                throw new UsageException($"\"{name}\"[{i}] is {element.GetRawText()}, not a finite number.");
-            values[i++] = value;
+            var (valid, parsed) = read(value);
+            if (!valid) throw new UsageException($"\"{name}\"[{i}] is {value.GetRawText()}, not {element}.");
+            values[i++] = parsed;
         }
         return values;
-    }
-
-    private static string[]? ReadTopics(JsonElement root)
-    {
-        if (!root.TryGetProperty("topics", out var column) || column.ValueKind == JsonValueKind.Null) return null;
-        if (column.ValueKind != JsonValueKind.Array) throw new UsageException("\"topics\" must be an array of strings.");
-        var topics = new string[column.GetArrayLength()];
-        var i = 0;
-        foreach (var element in column.EnumerateArray())
-        {
-            if (element.ValueKind != JsonValueKind.String) throw new UsageException($"\"topics\"[{i}] is {element.GetRawText()}, not a string.");
-            topics[i++] = element.GetString()!;
-        }
-        return topics;
     }
 }

@@ -16,7 +16,7 @@ public sealed class EstimatorOptions
     private readonly Option<int> _nodes = new("--nodes") { Description = "Number of EAP quadrature nodes on [min-theta, max-theta].", DefaultValueFactory = _ => 61 };
     private readonly Option<double> _minTheta = new("--min-theta") { Description = "Lower bound of θ (ML/BM/WL range, EAP grid).", DefaultValueFactory = _ => -4 };
     private readonly Option<double> _maxTheta = new("--max-theta") { Description = "Upper bound of θ (ML/BM/WL range, EAP grid).", DefaultValueFactory = _ => 4 };
-    private readonly Option<double> _scaling = new("--scaling") { Description = "Scaling constant D in P(θ) = c + (d − c)/(1 + exp(−D·a·(θ − b))).", DefaultValueFactory = _ => 1 };
+    private readonly Option<double> _scaling = new("--scaling") { Description = "Scaling constant D in P(θ) = c + (d − c)/(1 + exp(−D·a·(θ − b))) and in the graded and partial credit models (the NRM has none).", DefaultValueFactory = _ => 1 };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Engine.Bank;
+using Engine.Models;
 
 namespace IrtTool;
 
@@ -126,6 +127,8 @@ public sealed class PatternParser(ItemBank bank)
                 error = categories == 2
                     ? $"response {responses[k]} to item {item} (position {k}) is not 0 or 1."
                     : $"response {responses[k]} to item {item} (position {k}) is not one of its categories 0 to {categories - 1}.";
+            else if (bank[item] is PolytomousItem polytomous && polytomous.IsEmptyCategory(responses[k]))
+                error = $"response {responses[k]} to item {item} (position {k}) is an empty category of the item (equal thresholds: probability 0 at every θ).";
         }
         // Only the flags set above are cleared, so a line costs its own length, not the bank's size.
         for (var j = 0; j < k; j++) _seen[items[j]] = false;

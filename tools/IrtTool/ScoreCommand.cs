@@ -16,7 +16,7 @@ public static class ScoreCommand
     /// <summary>Builds the command, bound to <paramref name="streams"/>.</summary>
     public static Command Create(StandardStreams streams)
     {
-        var bank = new Option<string>("--bank") { Description = "Item bank JSON file: {\"a\":[..],\"b\":[..],\"c\":[..],\"d\":[..]} (c, d optional).", Required = true };
+        var bank = new Option<string>("--bank") { Description = "Item bank JSON file: {\"a\":[..],\"b\":[..],\"c\":[..],\"d\":[..]} (c, d optional), or a polytomous bank as catR lays it out: {\"model\":\"GRM\",\"params\":[[..],..],\"n_categories\":[..]}.", Required = true };
         var patterns = new Option<string>("--patterns") { Description = "Pattern file, one {\"id\":..,\"items\":[..],\"responses\":[..]} per line; - reads stdin.", Required = true };
         var methods = new Option<string[]>("--method")
         {
