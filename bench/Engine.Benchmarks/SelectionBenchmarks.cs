@@ -49,26 +49,43 @@ public class SelectionBenchmarks
     public int Deserialize() => ExamState.FromBytes(_stateBytes).Count;
 }
 
-/// <summary>MFI next item over the 10,000-item 3PL bank across θ: the bounded walk stops later far from the bank's centre.</summary>
+/// <summary>MFI next item over a 10,000-item bank across θ, with 30 items given. Subclasses pick the bank and the θ values.</summary>
 [MemoryDiagnoser]
-public class SelectionBenchmarksByTheta
+public abstract class NextItemByThetaBenchmarks
 {
     private readonly Random _random = new(1);
     private readonly MaximumInformationSelector _mfi = new(runnersUp: 0);
     private ItemBank _bank = null!;
     private int[] _administered = null!;
 
-    /// <summary>The ability the items are ranked at.</summary>
-    [Params(-4.0, -2.0, 0.0, 2.0, 4.0)]
+    /// <summary>The ability the items are ranked at, one of <see cref="Thetas"/>.</summary>
+    [ParamsSource(nameof(ThetaValues))]
     public double Theta { get; set; }
+
+    /// <summary>The source BenchmarkDotNet reads <see cref="Theta"/> from; it takes one member of that name, hence not the override itself.</summary>
+    public IEnumerable<double> ThetaValues() => Thetas;
+
+    /// <summary>The values of <see cref="Theta"/> to measure.</summary>
+    protected abstract IEnumerable<double> Thetas { get; }
+
+    /// <summary>The 10,000-item bank.</summary>
+    protected abstract ItemBank CreateBank();
 
     [GlobalSetup]
     public void Setup()
     {
-        _bank = BenchmarkBanks.Generated3Pl(10_000, seed: 20261122);
+        _bank = CreateBank();
         _administered = BenchmarkBanks.SpreadAdministered(30, 331);
     }
 
     [Benchmark(Description = "next item, MFI (10,000 items, 30 given)")]
     public int NextItem() => _mfi.Select(_bank, Theta, _administered, _random)!.Item;
+}
+
+/// <summary>MFI next item over the 10,000-item 3PL bank across θ: the bounded walk stops later far from the bank's centre.</summary>
+public class SelectionBenchmarksByTheta : NextItemByThetaBenchmarks
+{
+    protected override IEnumerable<double> Thetas => [-4.0, -2.0, 0.0, 2.0, 4.0];
+
+    protected override ItemBank CreateBank() => BenchmarkBanks.Generated3Pl(10_000, seed: 20261122);
 }
