@@ -15,11 +15,20 @@ public sealed record LayerSize(string Layer, long Keys, long Bytes);
 /// </summary>
 public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHealth health, CacheStatistics statistics, ILogger<PracticeCache> logger)
 {
-    /// <summary>How long a scope's epoch lives after its last move: far longer than any load it guards.</summary>
+    /// <summary>How long a scope's epoch lives after its last read: far longer than any load it guards.</summary>
     public static readonly TimeSpan EpochTtl = TimeSpan.FromMinutes(10);
 
-    // Writes only while the scope's epoch is the one read before the load (an empty ARGV[1] = none); an unconditional
-    // write passes ARGV[5] = 0. KEYS: entry, epoch, index.
+    // Reads an entry and its scope's epoch, creating the epoch ("0") if needed and renewing it, so that a drop during
+    // the load that may follow a miss finds it and moves it. Scopes nobody reads have no epoch: an exam answer of a
+    // student who never practises leaves nothing behind. KEYS: entry, epoch.
+    private const string ReadScript = """
+        redis.call('SET', KEYS[2], '0', 'NX')
+        redis.call('PEXPIRE', KEYS[2], ARGV[1])
+        return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
+        """;
+
+    // Writes only while the scope's epoch is the one read before the load; an unconditional write passes ARGV[5] = 0.
+    // KEYS: entry, epoch, index.
     private const string WriteScript = """
         if ARGV[5] == '1' and (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
@@ -28,10 +37,10 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
         return 1
         """;
 
-    // Moves the epoch, then deletes the named entries. KEYS: epoch, index, entries…; returns how many existed.
+    // Moves the epoch (if a read made one), then deletes the named entries. KEYS: epoch, index, entries…; returns how
+    // many existed.
     private const string DropScript = """
-        redis.call('INCR', KEYS[1])
-        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCR', KEYS[1]) end
         local dropped = 0
         for i = 3, #KEYS do
             dropped = dropped + redis.call('DEL', KEYS[i])
@@ -40,11 +49,10 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
         return dropped
         """;
 
-    // Moves the epoch, then deletes every entry the index lists and the index. KEYS: epoch, index. The entries share
-    // the index's hash tag, so in a cluster they are in the slot the script runs on.
+    // Moves the epoch (if a read made one), then deletes every entry the index lists and the index. KEYS: epoch, index.
+    // The entries share the index's hash tag, so in a cluster they are in the slot the script runs on.
     private const string ClearScript = """
-        redis.call('INCR', KEYS[1])
-        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCR', KEYS[1]) end
         local cleared = 0
         for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do
             cleared = cleared + redis.call('DEL', key)
@@ -52,6 +60,8 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
         redis.call('DEL', KEYS[2])
         return cleared
         """;
+
+    private const string ReadScriptName = "the cache read script";
 
     private IDatabase Database => redis.GetDatabase();
 
@@ -66,17 +76,15 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
     {
         var key = PracticeCacheKeys.Entry(layer, scopeId, suffix);
         var epochKey = PracticeCacheKeys.Epoch(layer.Scope, scopeId);
-        RedisValue epoch = default;
-        var redisRead = false;
+        string? epoch = null;
         if (health.IsAvailable)
         {
             try
             {
-                var values = await Database.StringGetAsync([key, epochKey]);
+                var values = RedisReplies.Array(await Database.ScriptEvaluateAsync(ReadScript, [key, epochKey], [(long)EpochTtl.TotalMilliseconds]), ReadScriptName, 2);
                 health.ReportSuccess();
-                redisRead = true;
-                epoch = values[1];
-                if (!values[0].IsNull && TryDecode((byte[])values[0]!, decode) is { } cached)
+                epoch = RedisReplies.Text(values[1], ReadScriptName);
+                if (RedisReplies.BytesOrNull(values[0], ReadScriptName) is { } value && TryDecode(value, decode) is { } cached)
                 {
                     statistics.Hit(layer);
                     return cached;
@@ -89,7 +97,7 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
         }
         statistics.Miss(layer);
         var loaded = await load();
-        if (loaded is not null && redisRead) await WriteAsync(layer, scopeId, key, encode(loaded), epoch.IsNull ? "" : (string)epoch!, checkEpoch: true);
+        if (loaded is not null && epoch is not null) await WriteAsync(layer, scopeId, key, encode(loaded), epoch, checkEpoch: true);
         return loaded;
     }
 
@@ -107,7 +115,7 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
         if (!health.IsAvailable) return 0;
         try
         {
-            var dropped = RedisReplies.Integer(await Database.ScriptEvaluateAsync(DropScript, StudentActivityKeys(studentId, subject), [(long)EpochTtl.TotalMilliseconds]), "the drop script");
+            var dropped = RedisReplies.Integer(await Database.ScriptEvaluateAsync(DropScript, StudentActivityKeys(studentId, subject)), "the drop script");
             health.ReportSuccess();
             return dropped;
         }
@@ -125,7 +133,7 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
     /// </summary>
     public async Task<long> ClearAsync(CacheScope scope, string scopeId) =>
         RedisReplies.Integer(await Database.ScriptEvaluateAsync(ClearScript,
-            [PracticeCacheKeys.Epoch(scope, scopeId), PracticeCacheKeys.Index(scope, scopeId)], [(long)EpochTtl.TotalMilliseconds]), "the clear script");
+            [PracticeCacheKeys.Epoch(scope, scopeId), PracticeCacheKeys.Index(scope, scopeId)]), "the clear script");
 
     /// <summary>
     /// <see cref="ClearAsync"/> for an item change: never throws (with Redis unreachable the entries expire with

@@ -17,8 +17,8 @@ public static class PracticeCacheKeys
     public static string Index(CacheScope scope, string scopeId) => $"{ScopeName(scope)}:keys:{Tag(scopeId)}";
 
     /// <summary>
-    /// The scope's epoch, moved by every invalidation and clear: a value read from Postgres is written back only if the
-    /// epoch is still the one read before it, so an entry dropped meanwhile never comes back stale.
+    /// The scope's epoch, made by reads and moved by every drop and clear: a value read from Postgres is written back
+    /// only if the epoch is still the one read before it, so an entry dropped meanwhile never comes back stale.
     /// </summary>
     public static string Epoch(CacheScope scope, string scopeId) => $"{ScopeName(scope)}:epoch:{Tag(scopeId)}";
 

@@ -52,7 +52,7 @@ public sealed class PracticeClient(ExamClient client)
     public async Task<(string StudentId, StartedExam Exam)> KnownStudentAsync(string examSubject)
     {
         var studentId = $"p-{Guid.NewGuid():N}"[..20];
-        var exam = await client.StartExamAsync(examSubject, maxItems: 10, studentId: studentId);
+        var exam = await client.StartExamAsync(examSubject, maxItems: 5, studentId: studentId);
         return (studentId, exam);
     }
 }
