@@ -60,6 +60,21 @@ public sealed class CompactWriter
         if (value is { } present) Time(present);
     }
 
+    /// <summary>The three section shares.</summary>
+    public void Mix(PracticeMix mix)
+    {
+        Double(mix.Weak);
+        Double(mix.Current);
+        Double(mix.Revision);
+    }
+
+    /// <summary>A count, then each item as <paramref name="write"/> writes it.</summary>
+    public void List<T>(IReadOnlyCollection<T> items, Action<CompactWriter, T> write)
+    {
+        Count(items.Count);
+        foreach (var item in items) write(this, item);
+    }
+
     /// <summary>A length-prefixed UTF-8 string.</summary>
     public void Text(string value)
     {
@@ -79,6 +94,9 @@ public sealed class CompactWriter
         Byte((byte)value);
     }
 }
+
+/// <summary>Reads one item of a list (see <see cref="CompactReader.List{T}"/>).</summary>
+public delegate T CompactItemReader<out T>(ref CompactReader reader);
 
 /// <summary>Reads what <see cref="CompactWriter"/> wrote; a value of another format or shape throws <see cref="FormatException"/>.</summary>
 public ref struct CompactReader
@@ -141,6 +159,20 @@ public ref struct CompactReader
 
     /// <summary>A string.</summary>
     public string Text() => Encoding.UTF8.GetString(Take(Count()));
+
+    /// <summary>A list <see cref="CompactWriter.List{T}"/> wrote, each item read by <paramref name="read"/>.</summary>
+    public T[] List<T>(CompactItemReader<T> read)
+    {
+        var items = new T[Count()];
+        for (var k = 0; k < items.Length; k++) items[k] = read(ref this);
+        return items;
+    }
+
+    /// <summary>The three section shares.</summary>
+    public PracticeMix Mix() => new(Double(), Double(), Double());
+
+    /// <summary>A list of strings.</summary>
+    public string[] Texts() => List(static (ref CompactReader r) => r.Text());
 
     /// <summary>Throws unless every byte was read (a value of another layout).</summary>
     public readonly void End()

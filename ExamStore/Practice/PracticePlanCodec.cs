@@ -14,35 +14,28 @@ public static class PracticePlanCodec
         writer.Text(plan.Subject);
         writer.Integer(plan.Seed);
         writer.Count(plan.Size);
-        writer.Double(plan.Mix.Weak);
-        writer.Double(plan.Mix.Current);
-        writer.Double(plan.Mix.Revision);
+        writer.Mix(plan.Mix);
         writer.Time(plan.CreatedAt);
-        writer.Count(plan.Sections.Count);
-        foreach (var section in plan.Sections)
+        writer.List(plan.Sections, static (w, section) =>
         {
-            writer.Text(section.Name);
-            writer.Count(section.Topics.Count);
-            foreach (var topic in section.Topics)
+            w.Text(section.Name);
+            w.List(section.Topics, static (t, topic) =>
             {
-                writer.Text(topic.Topic);
-                writer.Double(topic.Theta);
-                writer.OptionalDouble(topic.Se);
-                writer.Text(topic.Reason);
-            }
-            writer.Count(section.Questions.Count);
-            foreach (var question in section.Questions)
+                t.Text(topic.Topic);
+                t.Double(topic.Theta);
+                t.OptionalDouble(topic.Se);
+                t.Text(topic.Reason);
+            });
+            w.List(section.Questions, static (q, question) =>
             {
-                writer.Count(question.Position);
-                writer.Integer(question.ItemId);
-                writer.Text(question.Topic);
-                writer.Text(question.Content);
-                writer.Count(question.Options.Count);
-                foreach (var option in question.Options) writer.Text(option);
-            }
-        }
-        writer.Count(plan.Notes.Count);
-        foreach (var note in plan.Notes) writer.Text(note);
+                q.Count(question.Position);
+                q.Integer(question.ItemId);
+                q.Text(question.Topic);
+                q.Text(question.Content);
+                q.List(question.Options, static (o, option) => o.Text(option));
+            });
+        });
+        writer.List(plan.Notes, static (w, note) => w.Text(note));
         return writer.ToArray();
     }
 
@@ -51,34 +44,13 @@ public static class PracticePlanCodec
     {
         var reader = new CompactReader(value, Format);
         if (!Guid.TryParseExact(reader.Text(), "N", out var sessionId)) throw new FormatException("Cache value holds no session id.");
-        var studentId = reader.Text();
-        var subject = reader.Text();
-        var seed = reader.Integer();
-        var size = reader.Count();
-        var mix = new PracticeMix(reader.Double(), reader.Double(), reader.Double());
-        var createdAt = reader.Time();
-        var sections = new PracticeSection[reader.Count()];
-        for (var s = 0; s < sections.Length; s++)
-        {
-            var name = reader.Text();
-            var topics = new PracticeTopic[reader.Count()];
-            for (var t = 0; t < topics.Length; t++) topics[t] = new PracticeTopic(reader.Text(), reader.Double(), reader.OptionalDouble(), reader.Text());
-            var questions = new PracticeQuestion[reader.Count()];
-            for (var q = 0; q < questions.Length; q++)
-            {
-                var position = reader.Count();
-                var itemId = reader.Integer();
-                var topic = reader.Text();
-                var content = reader.Text();
-                var options = new string[reader.Count()];
-                for (var o = 0; o < options.Length; o++) options[o] = reader.Text();
-                questions[q] = new PracticeQuestion(position, itemId, topic, content, options);
-            }
-            sections[s] = new PracticeSection(name, topics, questions);
-        }
-        var notes = new string[reader.Count()];
-        for (var n = 0; n < notes.Length; n++) notes[n] = reader.Text();
+        var plan = new PracticePlan(sessionId, reader.Text(), reader.Text(), reader.Integer(), reader.Count(), reader.Mix(), reader.Time(),
+            reader.List(static (ref CompactReader r) => new PracticeSection(
+                r.Text(),
+                r.List(static (ref CompactReader t) => new PracticeTopic(t.Text(), t.Double(), t.OptionalDouble(), t.Text())),
+                r.List(static (ref CompactReader q) => new PracticeQuestion(q.Count(), q.Integer(), q.Text(), q.Text(), q.Texts())))),
+            reader.Texts());
         reader.End();
-        return new PracticePlan(sessionId, studentId, subject, seed, size, mix, createdAt, sections, notes);
+        return plan;
     }
 }

@@ -32,14 +32,12 @@ public sealed record QuestionSet(IReadOnlyList<QuestionContent> Questions)
     public byte[] ToBytes()
     {
         var writer = new CompactWriter(Format);
-        writer.Count(Questions.Count);
-        foreach (var question in Questions)
+        writer.List(Questions, static (w, question) =>
         {
-            writer.Integer(question.ItemId);
-            writer.Text(question.Content);
-            writer.Count(question.Options.Count);
-            foreach (var option in question.Options) writer.Text(option);
-        }
+            w.Integer(question.ItemId);
+            w.Text(question.Content);
+            w.List(question.Options, static (o, option) => o.Text(option));
+        });
         return writer.ToArray();
     }
 
@@ -47,15 +45,7 @@ public sealed record QuestionSet(IReadOnlyList<QuestionContent> Questions)
     public static QuestionSet FromBytes(byte[] value)
     {
         var reader = new CompactReader(value, Format);
-        var questions = new QuestionContent[reader.Count()];
-        for (var q = 0; q < questions.Length; q++)
-        {
-            var id = reader.Integer();
-            var content = reader.Text();
-            var options = new string[reader.Count()];
-            for (var o = 0; o < options.Length; o++) options[o] = reader.Text();
-            questions[q] = new QuestionContent(id, content, options);
-        }
+        var questions = reader.List(static (ref CompactReader r) => new QuestionContent(r.Integer(), r.Text(), r.Texts()));
         reader.End();
         return new QuestionSet(questions);
     }

@@ -11,19 +11,15 @@ public sealed record RankedTopics(IReadOnlyList<RankedTopic> Topics)
 {
     private const byte Format = 1;
 
-    /// <summary>No topics.</summary>
-    public static RankedTopics None { get; } = new([]);
-
     /// <summary>Compact binary form.</summary>
     public byte[] ToBytes()
     {
         var writer = new CompactWriter(Format);
-        writer.Count(Topics.Count);
-        foreach (var topic in Topics)
+        writer.List(Topics, static (w, topic) =>
         {
-            writer.Text(topic.Topic);
-            writer.Text(topic.Reason);
-        }
+            w.Text(topic.Topic);
+            w.Text(topic.Reason);
+        });
         return writer.ToArray();
     }
 
@@ -31,8 +27,7 @@ public sealed record RankedTopics(IReadOnlyList<RankedTopic> Topics)
     public static RankedTopics FromBytes(byte[] value)
     {
         var reader = new CompactReader(value, Format);
-        var topics = new RankedTopic[reader.Count()];
-        for (var t = 0; t < topics.Length; t++) topics[t] = new RankedTopic(reader.Text(), reader.Text());
+        var topics = reader.List(static (ref CompactReader r) => new RankedTopic(r.Text(), r.Text()));
         reader.End();
         return new RankedTopics(topics);
     }

@@ -55,31 +55,28 @@ public sealed record StudentPerformance(string StudentId, DateTime Since, IReadO
         var writer = new CompactWriter(Format);
         writer.Text(StudentId);
         writer.Time(Since);
-        writer.Count(Subjects.Count);
-        foreach (var subject in Subjects)
+        writer.List(Subjects, static (w, subject) =>
         {
-            writer.Text(subject.Subject);
-            writer.OptionalDouble(subject.Theta);
-            writer.OptionalDouble(subject.Se);
-            writer.Count(subject.Topics.Count);
-            foreach (var topic in subject.Topics)
+            w.Text(subject.Subject);
+            w.OptionalDouble(subject.Theta);
+            w.OptionalDouble(subject.Se);
+            w.List(subject.Topics, static (t, topic) =>
             {
-                writer.Text(topic.Topic);
-                writer.OptionalDouble(topic.Theta);
-                writer.OptionalDouble(topic.Se);
-                writer.Count(topic.Attempts);
-                writer.OptionalDouble(topic.RecentAccuracy);
-                writer.OptionalTime(topic.LastSeenAt);
-                writer.OptionalTime(topic.NextReviewAt);
-            }
-            writer.Count(subject.Recent.Count);
-            foreach (var answer in subject.Recent)
+                t.Text(topic.Topic);
+                t.OptionalDouble(topic.Theta);
+                t.OptionalDouble(topic.Se);
+                t.Count(topic.Attempts);
+                t.OptionalDouble(topic.RecentAccuracy);
+                t.OptionalTime(topic.LastSeenAt);
+                t.OptionalTime(topic.NextReviewAt);
+            });
+            w.List(subject.Recent, static (r, answer) =>
             {
-                writer.Integer(answer.ItemId);
-                writer.Text(answer.Topic);
-                writer.Time(answer.AnsweredAt);
-            }
-        }
+                r.Integer(answer.ItemId);
+                r.Text(answer.Topic);
+                r.Time(answer.AnsweredAt);
+            });
+        });
         return writer.ToArray();
     }
 
@@ -87,25 +84,11 @@ public sealed record StudentPerformance(string StudentId, DateTime Since, IReadO
     public static StudentPerformance FromBytes(byte[] value)
     {
         var reader = new CompactReader(value, Format);
-        var studentId = reader.Text();
-        var since = reader.Time();
-        var subjects = new SubjectPerformance[reader.Count()];
-        for (var s = 0; s < subjects.Length; s++)
-        {
-            var subject = reader.Text();
-            var theta = reader.OptionalDouble();
-            var se = reader.OptionalDouble();
-            var topics = new TopicRecord[reader.Count()];
-            for (var t = 0; t < topics.Length; t++)
-            {
-                topics[t] = new TopicRecord(reader.Text(), reader.OptionalDouble(), reader.OptionalDouble(), reader.Count(),
-                    reader.OptionalDouble(), reader.OptionalTime(), reader.OptionalTime());
-            }
-            var recent = new RecentAnswer[reader.Count()];
-            for (var r = 0; r < recent.Length; r++) recent[r] = new RecentAnswer(reader.Integer(), reader.Text(), reader.Time());
-            subjects[s] = new SubjectPerformance(subject, theta, se, topics, recent);
-        }
+        var performance = new StudentPerformance(reader.Text(), reader.Time(), reader.List(static (ref CompactReader r) => new SubjectPerformance(
+            r.Text(), r.OptionalDouble(), r.OptionalDouble(),
+            r.List(static (ref CompactReader t) => new TopicRecord(t.Text(), t.OptionalDouble(), t.OptionalDouble(), t.Count(), t.OptionalDouble(), t.OptionalTime(), t.OptionalTime())),
+            r.List(static (ref CompactReader a) => new RecentAnswer(a.Integer(), a.Text(), a.Time())))));
         reader.End();
-        return new StudentPerformance(studentId, since, subjects);
+        return performance;
     }
 }

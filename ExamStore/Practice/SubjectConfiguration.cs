@@ -34,16 +34,13 @@ public sealed record SubjectConfiguration(string Subject, IReadOnlyList<SubjectT
     {
         var writer = new CompactWriter(Format);
         writer.Text(Subject);
-        writer.Count(Topics.Count);
-        foreach (var topic in Topics)
+        writer.List(Topics, static (w, topic) =>
         {
-            writer.Text(topic.Topic);
-            writer.Count(topic.ActiveItems);
-        }
+            w.Text(topic.Topic);
+            w.Count(topic.ActiveItems);
+        });
         writer.Count(DefaultSize);
-        writer.Double(DefaultMix.Weak);
-        writer.Double(DefaultMix.Current);
-        writer.Double(DefaultMix.Revision);
+        writer.Mix(DefaultMix);
         return writer.ToArray();
     }
 
@@ -51,10 +48,8 @@ public sealed record SubjectConfiguration(string Subject, IReadOnlyList<SubjectT
     public static SubjectConfiguration FromBytes(byte[] value)
     {
         var reader = new CompactReader(value, Format);
-        var subject = reader.Text();
-        var topics = new SubjectTopic[reader.Count()];
-        for (var t = 0; t < topics.Length; t++) topics[t] = new SubjectTopic(reader.Text(), reader.Count());
-        var configuration = new SubjectConfiguration(subject, topics, reader.Count(), new PracticeMix(reader.Double(), reader.Double(), reader.Double()));
+        var configuration = new SubjectConfiguration(
+            reader.Text(), reader.List(static (ref CompactReader r) => new SubjectTopic(r.Text(), r.Count())), reader.Count(), reader.Mix());
         reader.End();
         return configuration;
     }
