@@ -35,9 +35,7 @@ public sealed class PracticeAnswering(ItemBankCache banks, PracticeLayers layers
         var snapshot = await Pg(() => banks.GetAsync(row.Subject, cancellationToken))
             ?? throw new ExamException(ExamErrorKind.Conflict, "Item bank missing", $"The item bank of subject '{row.Subject}' no longer exists.");
         var correct = response == snapshot.AnswerKeys[snapshot.IndexOf(itemId)];
-        // Postgres keeps microseconds: the acknowledged time is the stored one, as a repeated answer returns it.
-        var now = clock.GetUtcNow().UtcDateTime;
-        now = now.AddTicks(-(now.Ticks % 10));
+        var now = PracticeSessionStore.Now(clock);
         var write = await Pg(() => store.RecordAnswerAsync(sessionId, itemId, question.Topic, response, correct, now, cancellationToken));
         if (!write.Written)
         {

@@ -23,7 +23,7 @@ public sealed class PracticeCompletion(ItemBankCache banks, PracticeLayers layer
             var snapshot = await banks.GetAsync(row.Subject, cancellationToken)
                 ?? throw new ExamException(ExamErrorKind.Conflict, "Item bank missing", $"The item bank of subject '{row.Subject}' no longer exists.");
             return JsonSerializer.Serialize(Summarize(plan, answers, snapshot, now), Json);
-        }, clock.GetUtcNow().UtcDateTime, cancellationToken))
+        }, PracticeSessionStore.Now(clock), cancellationToken))
             ?? throw new ExamException(ExamErrorKind.NotFound, "Session not found", "No such practice session.", "sessionId");
         return JsonSerializer.Deserialize<PracticeSummary>(summary, Json)!;
     }

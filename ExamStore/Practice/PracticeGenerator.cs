@@ -28,7 +28,7 @@ public sealed class PracticeGenerator(ItemBankCache banks, PracticeLayers layers
         if (request.Seed is < 0 or > MaxSeed) throw Invalid("seed", $"seed must be an integer from 0 to {MaxSeed}.");
 
         var began = Stopwatch.GetTimestamp();
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = PracticeSessionStore.Now(clock);
         var snapshot = await Pg(() => banks.GetAsync(request.Subject, cancellationToken));
         if (snapshot is null || snapshot.ActiveCount == 0)
             throw new ExamException(ExamErrorKind.NotFound, "Subject not found", $"There is no item bank for subject '{request.Subject}'.", "subject");

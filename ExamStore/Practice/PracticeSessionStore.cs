@@ -25,6 +25,16 @@ public sealed class PracticeSessionStore(NpgsqlDataSource dataSource)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// The time now as Postgres stores it (microseconds), so a time the API returns at once equals the one read back
+    /// later, from Postgres or from a cache filled from it.
+    /// </summary>
+    public static DateTime Now(TimeProvider clock)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return now.AddTicks(-(now.Ticks % 10));
+    }
+
     private const string InsertSessionSql = """
         INSERT INTO practice_sessions (id, student_id, subject, seed, size, mix, topics, notes, status, created_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9)

@@ -9,7 +9,8 @@ public static class TopicSources
     /// <summary>
     /// Weak topics: those whose θ is below the student's overall θ (lowest first) interleaved with those whose recent
     /// accuracy is below <see cref="PracticeOptions.WeakAccuracy"/> (lowest first). Without any, topics the student has
-    /// no record in; without those, the relatively weakest. A student with no record in the subject gets every topic.
+    /// neither a record in nor a recent answer; without those, the relatively weakest. A student with no record in the
+    /// subject gets every topic.
     /// </summary>
     public static RankedTopics Weak(SubjectPerformance record, SubjectConfiguration configuration, PracticeOptions options)
     {
@@ -29,7 +30,9 @@ public static class TopicSources
         }
         if (weak.Count > 0) return new RankedTopics(weak);
 
-        var unseen = topics.Where(t => record.Topic(t) is null).Take(options.TopicsPerSection).Select(t => new RankedTopic(t, TopicReasons.NoHistory)).ToArray();
+        var recent = record.Recent.Select(a => a.Topic).ToHashSet(StringComparer.Ordinal);
+        var unseen = topics.Where(t => record.Topic(t) is null && !recent.Contains(t)).Take(options.TopicsPerSection)
+            .Select(t => new RankedTopic(t, TopicReasons.NoHistory)).ToArray();
         if (unseen.Length > 0) return new RankedTopics(unseen);
         var weakest = topics.OrderBy(t => record.Topic(t)?.Theta ?? double.MaxValue).ThenBy(t => record.Topic(t)?.RecentAccuracy ?? 1).First();
         return new RankedTopics([new RankedTopic(weakest, TopicReasons.Weakest)]);
