@@ -206,6 +206,31 @@ public sealed class PracticeSessionTests(PracticeGraphFixture fixture)
         Assert.Equal(1L, await fixture.AttemptCountAsync(exam.SessionId));
     }
 
+    [Fact]
+    public async Task AnExamEndedByItsStoppingRuleFoldsEveryAnswerIntoTheTopicStatistics()
+    {
+        var (studentId, exam) = await practice.KnownStudentAsync(Subject);
+        var answered = new List<long>();
+        for (var itemId = exam.FirstItemId; ;)
+        {
+            var answer = await practice.Client.AnswerAsync(exam.SessionId, itemId, 0, exam.Token);
+            Assert.True(answer.Status == HttpStatusCode.OK, answer.Body);
+            answered.Add(itemId);
+            if (answer.Json!["done"]!.GetValue<bool>()) break;
+            itemId = answer.Json["nextItem"]!["id"]!.GetValue<long>();
+        }
+
+        Assert.Equal(5, answered.Count);
+        foreach (var topic in answered.GroupBy(id => fixture.Bank[id].Topic))
+        {
+            const string Sql = "SELECT {0} FROM topic_statistics WHERE student_id = $1 AND subject = $2 AND topic = $3";
+            Assert.Equal(topic.Count(), await fixture.ScalarAsync<int>(string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "attempts"), studentId, Subject, topic.Key));
+            Assert.Equal(topic.Count(id => fixture.Bank[id].AnswerKey == 0), await fixture.ScalarAsync<int>(string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "correct"), studentId, Subject, topic.Key));
+        }
+        Assert.Equal((long)answered.Select(id => fixture.Bank[id].Topic).Distinct().Count(),
+            await fixture.ScalarAsync<long>("SELECT count(*) FROM topic_statistics WHERE student_id = $1", studentId));
+    }
+
     public static TheoryData<string, HttpStatusCode, string> BadStarts => new()
     {
         { "{}", HttpStatusCode.BadRequest, "studentId" },
