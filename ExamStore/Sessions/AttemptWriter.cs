@@ -37,9 +37,9 @@ public sealed class AttemptWriter : IAsyncDisposable
     /// <summary>Writer loops (batches in flight at once) unless configured otherwise.</summary>
     public const int DefaultWriters = 4;
 
-    // The answer that ends the exam, the session's completion, the student's proficiency and topic statistics: one statement, so one round
-    // trip and one implicit transaction, and only while the session is still active (a concurrent completion or sweep
-    // locks the same row FOR UPDATE and then finds it ended, or ends it first and this inserts nothing).
+    // The answer that ends the exam, the session's completion, the student's proficiency and topic statistics: one
+    // statement, so one round trip and one implicit transaction, and only while the session is still active (a concurrent
+    // completion or sweep locks the same row FOR UPDATE and then finds it ended, or ends it first and this inserts nothing).
     private static readonly string FinalSql = $"""
         WITH target AS (
             SELECT id FROM exam_sessions WHERE id = $1 AND status = '{SessionStatus.Active}' FOR UPDATE

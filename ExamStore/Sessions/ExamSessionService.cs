@@ -386,18 +386,21 @@ public sealed class ExamSessionService(
         AttemptEntity attempt, string stopReason, IReadOnlyDictionary<string, AbilityEstimate> topicEstimates, (string[] Topics, int[] Answers, int[] Correct) tally) =>
         Pg(() => attempts.WriteFinalAsync(attempt, stopReason, StudentProficiencies.Estimates(topicEstimates, attempt.ThetaAfter, attempt.SeAfter), tally));
 
+    // The completed exam's contribution to the student's long-term proficiency and topic statistics.
     private async Task UpdateProficiencyAsync(ExamSessionEntity session, CancellationToken cancellationToken)
     {
         var snapshot = await BankAsync(session.Subject, cancellationToken);
         var answered = await db.Attempts.AsNoTracking().Where(a => a.SessionId == session.Id).OrderBy(a => a.Seq).Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken);
-        var topicEstimates = ExamEngine.TopicEstimates(snapshot, answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray());
+        var items = answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray();
+        var responses = answered.Select(a => a.Correct ? 1 : 0).ToArray();
+        var topicEstimates = ExamEngine.TopicEstimates(snapshot, items, responses);
         var (topics, thetas, standardErrors) = StudentProficiencies.Estimates(topicEstimates, session.Theta, session.Se);
         var now = clock.GetUtcNow().UtcDateTime;
         await db.Database.ExecuteSqlRawAsync(
             StudentProficiencies.UpsertSql(StudentRow, "{2}", "{3}", "{4}", "{5}"),
             [session.StudentId, session.Subject, topics, thetas, standardErrors, now],
             cancellationToken);
-        var (tallyTopics, answers, correct) = TopicStatistics.Tally(snapshot, answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray());
+        var (tallyTopics, answers, correct) = TopicStatistics.Tally(snapshot, items, responses);
         await db.Database.ExecuteSqlRawAsync(
             TopicStatistics.FoldSql(StudentRow, "{2}", "{3}", "{4}", "{5}"),
             [session.StudentId, session.Subject, tallyTopics, answers, correct, now],

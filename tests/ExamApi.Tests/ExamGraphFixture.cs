@@ -83,6 +83,16 @@ public class ExamGraphFixture : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Gives a student long-term proficiencies in a subject, as completed exams would (topic "" is the subject's).</summary>
+    public async Task SeedProficiencyAsync(string studentId, string subject, params (string Topic, double Theta, double Se)[] estimates)
+    {
+        foreach (var (topic, theta, se) in estimates)
+        {
+            await ExecuteAsync("INSERT INTO student_proficiencies (student_id, subject, topic, theta, se, sessions, updated_at) VALUES ($1, $2, $3, $4, $5, 1, now())",
+                studentId, subject, topic, theta, se);
+        }
+    }
+
     /// <summary>The number of attempt rows of a session.</summary>
     public Task<long> AttemptCountAsync(Guid sessionId) => ScalarAsync<long>("SELECT count(*) FROM attempts WHERE session_id = $1", sessionId);
 }

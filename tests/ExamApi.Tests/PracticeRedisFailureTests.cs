@@ -18,10 +18,7 @@ public sealed class PracticeRedisFailureTests(FaultGraphFixture fixture)
     public async Task EvictedOrStoppedMidGenerationRedisGivesTheSameSessionFromPostgres()
     {
         var (student, _) = await practice.KnownStudentAsync(Subject);
-        await fixture.ExecuteAsync("""
-            INSERT INTO student_proficiencies (student_id, subject, topic, theta, se, sessions, updated_at)
-            VALUES ($1, 'test-math', '', 0.4, 0.3, 1, now()), ($1, 'test-math', 'geometry', -0.9, 0.5, 1, now())
-            """, student);
+        await fixture.SeedProficiencyAsync(student, Subject, ("", 0.4, 0.3), ("geometry", -0.9, 0.5));
         var cold = await practice.StartSessionAsync(student, Subject, size: 10, seed: Seed);
         var warm = await practice.StartSessionAsync(student, Subject, size: 10, seed: Seed);
         Assert.Equal(cold.ItemIds, warm.ItemIds);

@@ -16,11 +16,7 @@ public sealed class PracticeSessionTests(PracticeGraphFixture fixture)
     {
         var (studentId, exam) = await practice.KnownStudentAsync(Subject);
         // Weak in algebra (θ far below the subject's), probability due for review, and two exam answers just now.
-        await fixture.ExecuteAsync("""
-            INSERT INTO student_proficiencies (student_id, subject, topic, theta, se, sessions, updated_at)
-            VALUES ($1, 'test-math', '', 0.5, 0.3, 1, now()), ($1, 'test-math', 'algebra', -1.2, 0.5, 1, now()),
-                   ($1, 'test-math', 'geometry', 0.9, 0.5, 1, now()), ($1, 'test-math', 'probability', 0.6, 0.5, 1, now())
-            """, studentId);
+        await fixture.SeedProficiencyAsync(studentId, Subject, ("", 0.5, 0.3), ("algebra", -1.2, 0.5), ("geometry", 0.9, 0.5), ("probability", 0.6, 0.5));
         await fixture.ExecuteAsync("""
             INSERT INTO topic_statistics (student_id, subject, topic, attempts, correct, recent_accuracy, last_seen_at, review_interval, next_review_at)
             VALUES ($1, 'test-math', 'probability', 10, 8, 0.8, now() - interval '30 days', interval '8 days', now() - interval '22 days')
@@ -145,10 +141,7 @@ public sealed class PracticeSessionTests(PracticeGraphFixture fixture)
     public async Task CompletionSummarisesEachSectionWithTopicThetaBeforeAndAfterOnce()
     {
         var (studentId, _) = await practice.KnownStudentAsync(Subject);
-        await fixture.ExecuteAsync("""
-            INSERT INTO student_proficiencies (student_id, subject, topic, theta, se, sessions, updated_at)
-            VALUES ($1, 'test-math', '', 0.2, 0.4, 1, now()), ($1, 'test-math', 'geometry', -0.8, 0.6, 1, now())
-            """, studentId);
+        await fixture.SeedProficiencyAsync(studentId, Subject, ("", 0.2, 0.4), ("geometry", -0.8, 0.6));
         var session = await practice.StartSessionAsync(studentId, Subject, size: 6, mix: new { weak = 1 });
         Assert.Equal(["geometry"], session.Topics("weak"));
         var questions = session.QuestionsOf("weak");
