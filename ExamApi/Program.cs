@@ -14,5 +14,7 @@ app.MapAdaptiveApi();
 app.MapStudentsApi();
 app.MapItemsApi();
 app.MapMonitoringApi();
+app.MapPracticeApi();
+app.MapCacheApi();
 
 app.Run();

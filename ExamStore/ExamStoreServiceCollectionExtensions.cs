@@ -1,6 +1,7 @@
 using ExamStore.Bank;
 using ExamStore.Data;
 using ExamStore.HotState;
+using ExamStore.Practice;
 using ExamStore.Sessions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,8 +40,27 @@ public static class ExamStoreServiceCollectionExtensions
         services.TryAddSingleton<IExamFlowObserver, NoExamFlowObserver>();
         services.TryAddSingleton(provider => CreateTokens(section["SessionKey"], provider.GetRequiredService<ILogger<SessionTokens>>()));
         services.TryAddScoped<ExamSessionService>();
+        AddPractice(services, configuration);
         services.AddHostedService<DatabaseMigrationService>();
         return services;
+    }
+
+    // Practice sessions and their cache layers. The cache's invalidation is the exam flows' student activity observer,
+    // so every service that runs exams (the worker completes timed-out ones) drops what an exam makes stale.
+    private static void AddPractice(IServiceCollection services, IConfiguration configuration)
+    {
+        var options = new PracticeOptions();
+        configuration.GetSection(PracticeOptions.SectionName).Bind(options);
+        services.TryAddSingleton(options);
+        services.TryAddSingleton<CacheStatistics>();
+        services.TryAddSingleton<PracticeCache>();
+        services.TryAddSingleton<IStudentActivityObserver, PracticeCacheInvalidation>();
+        services.TryAddSingleton<StudentPerformanceReader>();
+        services.TryAddSingleton<PracticeSessionStore>();
+        services.TryAddSingleton<PracticeLayers>();
+        services.TryAddSingleton<PracticeGenerator>();
+        services.TryAddSingleton<PracticeAnswering>();
+        services.TryAddSingleton<PracticeCompletion>();
     }
 
     // Any secret string of 16+ characters (the AppHost passes a generated parameter); hashing it gives the 32-byte

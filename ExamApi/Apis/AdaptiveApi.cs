@@ -13,7 +13,7 @@ internal static class AdaptiveApi
 {
     public static IEndpointRouteBuilder MapAdaptiveApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/adaptive").WithTags("Adaptive exams").AddEndpointFilter(MapExamErrors);
+        var group = app.MapGroup("/api/adaptive").WithTags("Adaptive exams").AddEndpointFilter(ExamProblems.MapExamErrors);
 
         group.MapPost("/start", StartExam)
             .Accepts<StartExamRequest>("application/json")
@@ -132,18 +132,6 @@ internal static class AdaptiveApi
 
     private static ProblemHttpResult SessionNotFound() =>
         TypedResults.Problem("No such session.", statusCode: StatusCodes.Status404NotFound, title: "Session not found");
-
-    private static async ValueTask<object?> MapExamErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        try
-        {
-            return await next(context);
-        }
-        catch (ExamException error)
-        {
-            return ExamProblems.From(error);
-        }
-    }
 }
 
 /// <summary>What the exam endpoints need, bundled so handlers stay small and static.</summary>

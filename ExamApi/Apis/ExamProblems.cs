@@ -23,4 +23,17 @@ internal static class ExamProblems
     /// <summary>A 400 naming the field.</summary>
     public static ProblemHttpResult Invalid(string field, string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: $"Invalid {field}", extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    /// <summary>Endpoint filter that answers an <see cref="ExamException"/> with its ProblemDetails.</summary>
+    public static async ValueTask<object?> MapExamErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (ExamException error)
+        {
+            return From(error);
+        }
+    }
 }

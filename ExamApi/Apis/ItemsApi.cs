@@ -3,6 +3,7 @@ using ExamApi.Extensions;
 using ExamStore.Bank;
 using ExamStore.Data;
 using ExamStore.HotState;
+using ExamStore.Practice;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -265,13 +266,15 @@ internal static class ItemsApi
 internal sealed record ItemServices(
     ExamDbContext Db,
     QuestionCache Questions,
+    PracticeCache Practice,
     ItemChangeNotifications Notifications,
     TimeProvider Clock,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> Json)
 {
     /// <summary>
     /// Runs <paramref name="change"/> and bumps the subjects' bank versions in one transaction, then (after commit)
-    /// drops the changed questions from the Redis cache and notifies every instance. The change returns the ids it
+    /// drops the changed questions and the subjects' practice question sets from the Redis cache and notifies every
+    /// instance. The change returns the ids it
     /// changed, or null to roll back without a write (it then sets its own refusal). Returns a ProblemDetails result
     /// when the database is unreachable, otherwise null.
     /// </summary>
@@ -295,6 +298,7 @@ internal sealed record ItemServices(
             Db.ChangeTracker.Clear();
         }
         await Questions.ForgetAsync(changed);
+        foreach (var subject in subjects.Distinct(StringComparer.Ordinal)) await Practice.ForgetSubjectAsync(subject);
         await Notifications.PublishAsync(subjects);
         return null;
     }

@@ -20,20 +20,27 @@ internal static class SessionCredentials
     public static ProblemHttpResult InvalidSessionId() => ExamProblems.Invalid("sessionId", "sessionId must be a GUID.");
 
     /// <summary>True when the request carries the session's token as <c>Authorization: Bearer …</c>.</summary>
-    public static bool HoldsToken(HttpRequest request, ExamSessionService exams, Guid sessionId)
-    {
-        var header = request.Headers.Authorization;
-        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)) return false;
-        return exams.Authorize(sessionId, value[BearerPrefix.Length..].Trim());
-    }
+    public static bool HoldsToken(HttpRequest request, ExamSessionService exams, Guid sessionId) =>
+        BearerToken(request) is { } token && exams.Authorize(sessionId, token);
+
+    /// <summary>True when the request carries the token <paramref name="tokens"/> issued for the (practice) session.</summary>
+    public static bool HoldsToken(HttpRequest request, SessionTokens tokens, Guid sessionId) =>
+        BearerToken(request) is { } token && tokens.Verify(sessionId, token);
 
     /// <summary>The 401 for a missing, malformed or wrong token: one fixed body, so it tells nothing about the session.</summary>
-    public static ProblemHttpResult TokenRequired(HttpContext context) => Unauthorized(context,
-        "This request needs the session's token (Authorization: Bearer <token>, as returned by POST /api/adaptive/start).");
+    public static ProblemHttpResult TokenRequired(HttpContext context, string issuedBy = "POST /api/adaptive/start") => Unauthorized(context,
+        $"This request needs the session's token (Authorization: Bearer <token>, as returned by {issuedBy}).");
 
     /// <summary>The 401 for a request that needs the session's token or the administrator key and has neither.</summary>
     public static ProblemHttpResult TokenOrAdminKeyRequired(HttpContext context) => Unauthorized(context,
         $"This request needs the session's token (Authorization: Bearer <token>) or the administrator key ({AdminKey.HeaderName}).");
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization;
+        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)) return null;
+        return value[BearerPrefix.Length..].Trim();
+    }
 
     private static ProblemHttpResult Unauthorized(HttpContext context, string detail)
     {

@@ -37,9 +37,9 @@ public sealed class AttemptWriter : IAsyncDisposable
     /// <summary>Writer loops (batches in flight at once) unless configured otherwise.</summary>
     public const int DefaultWriters = 4;
 
-    // The answer that ends the exam, the session's completion and the student's proficiency: one statement, so one round
-    // trip and one implicit transaction, and only while the session is still active (a concurrent completion or sweep
-    // locks the same row FOR UPDATE and then finds it ended, or ends it first and this inserts nothing).
+    // The answer that ends the exam, the session's completion, the student's proficiency and topic statistics: one
+    // statement, so one round trip and one implicit transaction, and only while the session is still active (a concurrent
+    // completion or sweep locks the same row FOR UPDATE and then finds it ended, or ends it first and this inserts nothing).
     private static readonly string FinalSql = $"""
         WITH target AS (
             SELECT id FROM exam_sessions WHERE id = $1 AND status = '{SessionStatus.Active}' FOR UPDATE
@@ -53,6 +53,8 @@ public sealed class AttemptWriter : IAsyncDisposable
             SELECT f.id, $2, $3, $4, $5, $6, $7, $8, $9 FROM finished f
         ), proficiency AS (
             {StudentProficiencies.UpsertSql("finished f", "$11", "$12", "$13", "$9")}
+        ), statistics AS (
+            {TopicStatistics.FoldSql("finished f", "$14", "$15", "$16", "$9")}
         )
         SELECT count(*)::integer FROM finished
         """;
@@ -90,12 +92,14 @@ public sealed class AttemptWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes the answer that ends the exam together with the session's completion (status, stop reason, θ/SE, counts)
-    /// and the proficiency <paramref name="estimates"/>, atomically. True when written; false when the session was no
+    /// Writes the answer that ends the exam together with the session's completion (status, stop reason, θ/SE, counts),
+    /// the proficiency <paramref name="estimates"/> and the exam's answers per topic (<paramref name="tally"/>, every
+    /// answer including this one) for the topic statistics, atomically. True when written; false when the session was no
     /// longer active or the position already has an attempt.
     /// </summary>
     public async Task<bool> WriteFinalAsync(
-        AttemptEntity attempt, string stopReason, (string[] Topics, double[] Thetas, double?[] StandardErrors) estimates)
+        AttemptEntity attempt, string stopReason, (string[] Topics, double[] Thetas, double?[] StandardErrors) estimates,
+        (string[] Topics, int[] Answers, int[] Correct) tally)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var command = new NpgsqlCommand(FinalSql, connection);
@@ -104,6 +108,9 @@ public sealed class AttemptWriter : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = estimates.Topics });
         command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = estimates.Thetas });
         command.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = estimates.StandardErrors });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tally.Topics });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = tally.Answers });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = tally.Correct });
         try
         {
             return (int)(await command.ExecuteScalarAsync())! == 1;

@@ -1,3 +1,5 @@
+using ExamStore.Data;
+
 namespace ExamStore.Sessions;
 
 /// <summary>What kind of failure an exam operation reports; the API maps each to an HTTP status.</summary>
@@ -27,4 +29,21 @@ public sealed class ExamException(ExamErrorKind kind, string title, string detai
 
     /// <summary>The request field at fault, if any.</summary>
     public string? Field { get; } = field;
+}
+
+/// <summary>Runs the flows' Postgres calls so that an unreachable database is an <see cref="ExamErrorKind.Unavailable"/> error (503).</summary>
+public static class DatabaseCalls
+{
+    /// <summary>The call's result; Postgres failures become 503s. The client may retry: an answer that did commit is then returned as recorded.</summary>
+    public static async Task<T> RunAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception error) when (DatabaseFailures.IsUnavailable(error))
+        {
+            throw new ExamException(ExamErrorKind.Unavailable, "Database unavailable", "The exam database is unreachable, so this request was not completed. Retry shortly: a retried answer returns the recorded result.");
+        }
+    }
 }

@@ -37,7 +37,8 @@ public sealed class ExamSessionService(
     AttemptWriter attempts,
     ExamLimits limits,
     TimeProvider clock,
-    IExamFlowObserver observer)
+    IExamFlowObserver observer,
+    IStudentActivityObserver studentActivity)
 {
     /// <summary>Traces of the exam flows (lock/load, estimate, select, persist, save).</summary>
     public static readonly ActivitySource ActivitySource = new("ExamStore");
@@ -81,7 +82,7 @@ public sealed class ExamSessionService(
         db.ExamSessions.Add(session);
         await Pg(() => db.SaveChangesAsync(cancellationToken));
 
-        var hot = new SessionHotState(request.Subject, snapshot.Version, settings, seed, now, now, expiresAt, step.State);
+        var hot = new SessionHotState(request.Subject, request.StudentId, snapshot.Version, settings, seed, now, now, expiresAt, step.State);
         await TryRedis(() => hotState.SaveAsync(sessionId, hot));
         var item = await Pg(() => questions.GetAsync(db, snapshot, choice.ItemId, cancellationToken).AsTask());
         return new ExamStarted(sessionId, tokens.Issue(sessionId), item, 0, settings.MaxItems, step.State.Theta, Finite(step.State.StandardError), expiresAt);
@@ -157,10 +158,11 @@ public sealed class ExamSessionService(
             using (ActivitySource.StartActivity("exam.persist"))
             {
                 written = step.Stop.Stop
-                    ? await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, topicEstimates)
+                    ? await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, topicEstimates, TopicStatistics.Tally(snapshot, step.State.Items, step.State.Responses))
                     : await Pg(() => attempts.WriteAsync(attempt));
             }
             if (!written) return await RecordedOrConflictAsync(sessionId, itemId, response, hot.Exam.Count, cancellationToken);
+            studentActivity.StudentActivity(hot.StudentId, hot.Subject);
 
             using (ActivitySource.StartActivity("exam.save"))
             {
@@ -242,10 +244,10 @@ public sealed class ExamSessionService(
     /// </summary>
     public async Task<bool> FinishAsync(Guid sessionId, string status, string stopReason, CancellationToken cancellationToken)
     {
-        var finished = await InTransactionAsync(async transaction =>
+        var finished = await InTransactionAsync<(string StudentId, string Subject)?>(async transaction =>
         {
             var session = await db.ExamSessions.FromSqlInterpolated($"SELECT * FROM exam_sessions WHERE id = {sessionId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
-            if (session is null || session.Status != SessionStatus.Active) return false;
+            if (session is null || session.Status != SessionStatus.Active) return null;
             var last = await db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId).OrderByDescending(a => a.Seq).FirstOrDefaultAsync(cancellationToken);
             session.Status = status;
             session.StopReason = stopReason;
@@ -261,10 +263,11 @@ public sealed class ExamSessionService(
             if (status == SessionStatus.Completed && last is not null) await UpdateProficiencyAsync(session, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             db.ChangeTracker.Clear();
-            return true;
+            return (session.StudentId, session.Subject);
         }, cancellationToken);
         await TryRedis(() => hotState.RemoveAsync(sessionId));
-        return finished;
+        if (finished is var (studentId, subject)) studentActivity.StudentActivity(studentId, subject);
+        return finished is not null;
     }
 
     /// <summary>The summary of a session, whatever its state; null when it does not exist.</summary>
@@ -326,7 +329,7 @@ public sealed class ExamSessionService(
             finished ? null : snapshot.IndexOf(currentChoice.ItemId),
             finished);
         var lastActivity = attempts.Count > 0 ? attempts[^1].AnsweredAt : session.StartedAt;
-        var hot = new SessionHotState(session.Subject, session.BankVersion, settings, configuration.Seed, lastActivity, lastActivity, session.ExpiresAt, state);
+        var hot = new SessionHotState(session.Subject, session.StudentId, session.BankVersion, settings, configuration.Seed, lastActivity, lastActivity, session.ExpiresAt, state);
         activity?.SetTag("exam.answers", attempts.Count);
         observer.HotStateRebuilt(redisHealth.IsAvailable);
         return hot;
@@ -376,22 +379,36 @@ public sealed class ExamSessionService(
         return (default, string.Empty);
     }
 
-    // The answer that ends the exam: its attempt, the session's completion and the student's proficiency commit together,
-    // and only while the session is still active (a concurrent completion or sweep locks the same row).
-    private Task<bool> PersistFinalAnswerAsync(AttemptEntity attempt, string stopReason, IReadOnlyDictionary<string, AbilityEstimate> topicEstimates) =>
-        Pg(() => attempts.WriteFinalAsync(attempt, stopReason, StudentProficiencies.Estimates(topicEstimates, attempt.ThetaAfter, attempt.SeAfter)));
+    // The answer that ends the exam: its attempt, the session's completion, the student's proficiency and topic
+    // statistics commit together, and only while the session is still active (a concurrent completion or sweep locks
+    // the same row).
+    private Task<bool> PersistFinalAnswerAsync(
+        AttemptEntity attempt, string stopReason, IReadOnlyDictionary<string, AbilityEstimate> topicEstimates, (string[] Topics, int[] Answers, int[] Correct) tally) =>
+        Pg(() => attempts.WriteFinalAsync(attempt, stopReason, StudentProficiencies.Estimates(topicEstimates, attempt.ThetaAfter, attempt.SeAfter), tally));
 
+    // The completed exam's contribution to the student's long-term proficiency and topic statistics.
     private async Task UpdateProficiencyAsync(ExamSessionEntity session, CancellationToken cancellationToken)
     {
         var snapshot = await BankAsync(session.Subject, cancellationToken);
         var answered = await db.Attempts.AsNoTracking().Where(a => a.SessionId == session.Id).OrderBy(a => a.Seq).Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken);
-        var topicEstimates = ExamEngine.TopicEstimates(snapshot, answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray());
+        var items = answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray();
+        var responses = answered.Select(a => a.Correct ? 1 : 0).ToArray();
+        var topicEstimates = ExamEngine.TopicEstimates(snapshot, items, responses);
         var (topics, thetas, standardErrors) = StudentProficiencies.Estimates(topicEstimates, session.Theta, session.Se);
+        var now = clock.GetUtcNow().UtcDateTime;
         await db.Database.ExecuteSqlRawAsync(
-            StudentProficiencies.UpsertSql("(SELECT {0}::text AS student_id, {1}::text AS subject) f", "{2}", "{3}", "{4}", "{5}"),
-            [session.StudentId, session.Subject, topics, thetas, standardErrors, clock.GetUtcNow().UtcDateTime],
+            StudentProficiencies.UpsertSql(StudentRow, "{2}", "{3}", "{4}", "{5}"),
+            [session.StudentId, session.Subject, topics, thetas, standardErrors, now],
+            cancellationToken);
+        var (tallyTopics, answers, correct) = TopicStatistics.Tally(snapshot, items, responses);
+        await db.Database.ExecuteSqlRawAsync(
+            TopicStatistics.FoldSql(StudentRow, "{2}", "{3}", "{4}", "{5}"),
+            [session.StudentId, session.Subject, tallyTopics, answers, correct, now],
             cancellationToken);
     }
+
+    // The FROM item the proficiency and topic statistics statements read the student and subject from ({0}, {1}).
+    private const string StudentRow = "(SELECT {0}::text AS student_id, {1}::text AS subject) f";
 
     // A request that does not match the current item: the recorded result when this exact answer was recorded
     // before (a retry), otherwise a conflict that names the problem. When the hot state the request was checked
@@ -499,18 +516,7 @@ public sealed class ExamSessionService(
             }
         });
 
-    // Postgres failures become 503s. The client may retry: an answer that did commit is then returned as recorded.
-    private static async Task<T> Pg<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception error) when (DatabaseFailures.IsUnavailable(error))
-        {
-            throw new ExamException(ExamErrorKind.Unavailable, "Database unavailable", "The exam database is unreachable, so this request was not completed. Retry shortly: a retried answer returns the recorded result.");
-        }
-    }
+    private static Task<T> Pg<T>(Func<Task<T>> call) => DatabaseCalls.RunAsync(call);
 
     private sealed record StoredConfiguration(string Estimator, int MaxItems, int MinItems, double? SeTarget, int? TimeLimitSeconds, int Seed);
 }

@@ -69,6 +69,30 @@ public class ExamGraphFixture : IAsyncLifetime
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Runs a statement against examdb.</summary>
+    public async Task ExecuteAsync(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Gives a student long-term proficiencies in a subject, as completed exams would (topic "" is the subject's).</summary>
+    public async Task SeedProficiencyAsync(string studentId, string subject, params (string Topic, double Theta, double Se)[] estimates)
+    {
+        foreach (var (topic, theta, se) in estimates)
+        {
+            await ExecuteAsync("INSERT INTO student_proficiencies (student_id, subject, topic, theta, se, sessions, updated_at) VALUES ($1, $2, $3, $4, $5, 1, now())",
+                studentId, subject, topic, theta, se);
+        }
+    }
+
     /// <summary>The number of attempt rows of a session.</summary>
     public Task<long> AttemptCountAsync(Guid sessionId) => ScalarAsync<long>("SELECT count(*) FROM attempts WHERE session_id = $1", sessionId);
 }
@@ -76,10 +100,19 @@ public class ExamGraphFixture : IAsyncLifetime
 /// <summary>The graph for tests that stop, kill or flush its servers; it is theirs alone.</summary>
 public sealed class FaultGraphFixture : ExamGraphFixture;
 
+/// <summary>The graph of the practice tests, whose cache keys the exam tests' inspection of Redis does not expect.</summary>
+public sealed class PracticeGraphFixture : ExamGraphFixture;
+
 [CollectionDefinition(Name)]
 public sealed class ExamGraphCollection : ICollectionFixture<ExamGraphFixture>
 {
     public const string Name = "exam graph";
+}
+
+[CollectionDefinition(Name)]
+public sealed class PracticeGraphCollection : ICollectionFixture<PracticeGraphFixture>
+{
+    public const string Name = "practice graph";
 }
 
 [CollectionDefinition(Name)]
