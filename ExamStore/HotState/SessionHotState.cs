@@ -34,7 +34,6 @@ public sealed record ExamSettings(EstimatorKind Estimator, int MaxItems, int Min
 /// It never holds an answer key or item content. Read back from Redis it has no θ and SE (see <see cref="ToBytes"/>).
 /// </summary>
 /// <param name="Subject">Subject, which selects the item bank.</param>
-/// <param name="StudentId">The student, so an answer can drop the student's practice cache entries without a Postgres read.</param>
 /// <param name="BankVersion">The bank version the session started on.</param>
 /// <param name="Settings">Exam settings.</param>
 /// <param name="Seed">Seed of the session's item selection randomness (see <see cref="SelectionSeed"/>).</param>
@@ -44,7 +43,6 @@ public sealed record ExamSettings(EstimatorKind Estimator, int MaxItems, int Min
 /// <param name="Exam">The engine state.</param>
 public sealed record SessionHotState(
     string Subject,
-    string StudentId,
     long BankVersion,
     ExamSettings Settings,
     int Seed,
@@ -53,11 +51,11 @@ public sealed record SessionHotState(
     DateTime? ExpiresAt,
     ExamState Exam)
 {
-    private const byte FormatVersion = 3;
+    private const byte FormatVersion = 2;
     private const byte EstimatorMask = 0b0011;
     private const byte HasSeTarget = 0b0100;
     private const byte HasExpiry = 0b1000;
-    private const int MaxHeader = 2 + 3 * 10 + 8 + 4 + 3 * 10 + 2 * 10;
+    private const int MaxHeader = 2 + 3 * 10 + 8 + 4 + 3 * 10 + 10;
 
     /// <summary>
     /// The seed of the selection made after <paramref name="answered"/> answers. Deriving it from the session seed and
@@ -68,14 +66,13 @@ public sealed record SessionHotState(
     /// <summary>
     /// Compact binary form: format, flags (estimator, which optional fields follow), varint bank version and lengths,
     /// the SE target when set, the seed, varint times in Unix milliseconds (served and expiry as offsets from the last
-    /// activity), the lengths of the subject and the student id and then both in UTF-8, then the engine state without θ and SE
-    /// (<see cref="ExamEngine.WithEstimate"/> replays them bit for bit where a reader needs them; the answer path does
-    /// not). About 70 bytes plus the student id with 30 answers from a 500-item bank.
+    /// activity), the subject, then the engine state without θ and SE (<see cref="ExamEngine.WithEstimate"/> replays
+    /// them bit for bit where a reader needs them; the answer path does not). About 70 bytes with 30 answers from a
+    /// 500-item bank, which with the key and the index keeps a session under 256 bytes of Redis memory.
     /// </summary>
     public byte[] ToBytes()
     {
         var subject = Encoding.UTF8.GetBytes(Subject);
-        var student = Encoding.UTF8.GetBytes(StudentId);
         var exam = Exam.ToBytes(includeEstimate: false);
         Span<byte> header = stackalloc byte[MaxHeader];
         var lastActivity = ToUnixMs(LastActivity);
@@ -96,13 +93,11 @@ public sealed record SessionHotState(
         WriteVarint(header, ref length, ZigZag(ToUnixMs(ServedAt) - lastActivity));
         if (ExpiresAt is { } expires) WriteVarint(header, ref length, ZigZag(ToUnixMs(expires) - lastActivity));
         WriteVarint(header, ref length, (ulong)subject.Length);
-        WriteVarint(header, ref length, (ulong)student.Length);
 
-        var buffer = new byte[length + subject.Length + student.Length + exam.Length];
+        var buffer = new byte[length + subject.Length + exam.Length];
         header[..length].CopyTo(buffer);
         subject.CopyTo(buffer, length);
-        student.CopyTo(buffer, length + subject.Length);
-        exam.CopyTo(buffer, length + subject.Length + student.Length);
+        exam.CopyTo(buffer, length + subject.Length);
         return buffer;
     }
 
@@ -139,12 +134,9 @@ public sealed record SessionHotState(
         var servedAt = lastActivity + UnZigZag(ReadVarint(data, ref position));
         long? expires = (flags & HasExpiry) != 0 ? lastActivity + UnZigZag(ReadVarint(data, ref position)) : null;
         var subjectLength = checked((int)ReadVarint(data, ref position));
-        var studentLength = checked((int)ReadVarint(data, ref position));
         var subject = Encoding.UTF8.GetString(Take(data, ref position, subjectLength));
-        var student = Encoding.UTF8.GetString(Take(data, ref position, studentLength));
         return new SessionHotState(
             subject,
-            student,
             bankVersion,
             new ExamSettings((EstimatorKind)(flags & EstimatorMask), maxItems, minItems, seTarget),
             seed,

@@ -67,11 +67,13 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
 
     /// <summary>
     /// The entry of <paramref name="layer"/> for <paramref name="scopeId"/> (and <paramref name="suffix"/>): from Redis,
-    /// else from <paramref name="load"/>, written back unless the load returned null (nothing to cache) or the scope was
-    /// invalidated meanwhile. A value Redis holds in another format counts as absent.
+    /// else from <paramref name="load"/>, written back unless the load returned null (nothing to cache),
+    /// <paramref name="cacheable"/> refuses the value, or the scope was invalidated meanwhile. A value Redis holds in
+    /// another format counts as absent.
     /// </summary>
     public async Task<T?> GetOrLoadAsync<T>(
-        CacheLayer layer, string scopeId, string? suffix, Func<Task<T?>> load, Func<T, byte[]> encode, Func<byte[], T> decode)
+        CacheLayer layer, string scopeId, string? suffix, Func<Task<T?>> load, Func<T, byte[]> encode, Func<byte[], T> decode,
+        Func<T, bool>? cacheable = null)
         where T : class
     {
         var key = PracticeCacheKeys.Entry(layer, scopeId, suffix);
@@ -97,7 +99,7 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
         }
         statistics.Miss(layer);
         var loaded = await load();
-        if (loaded is not null && epoch is not null) await WriteAsync(layer, scopeId, key, encode(loaded), epoch, checkEpoch: true);
+        if (loaded is not null && epoch is not null && (cacheable?.Invoke(loaded) ?? true)) await WriteAsync(layer, scopeId, key, encode(loaded), epoch, checkEpoch: true);
         return loaded;
     }
 
@@ -106,7 +108,7 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
         health.IsAvailable ? WriteAsync(layer, scopeId, PracticeCacheKeys.Entry(layer, scopeId, suffix), value, "", checkEpoch: false) : Task.CompletedTask;
 
     /// <summary>
-    /// Drops what a new attempt or a completed exam makes stale: the student's performance and their weak, current and
+    /// Drops what a new practice attempt, or an exam that starts or ends, makes stale: the student's performance and their weak, current and
     /// revision topics in <paramref name="subject"/>. Nothing else. Returns how many entries existed; 0 when Redis is
     /// unavailable (then the entries expire with their TTL).
     /// </summary>

@@ -40,12 +40,10 @@ public sealed class PracticeGenerator(ItemBankCache banks, PracticeLayers layers
 
         // The four reads go out together; a source that misses waits for the record it is computed from.
         var performance = Pg(() => layers.PerformanceAsync(request.StudentId, now, cancellationToken));
-        async Task<RankedTopics?> From(Func<SubjectPerformance, RankedTopics> source) =>
-            await performance is { } record ? source(record.In(request.Subject)) : null;
         var sources = await Task.WhenAll(
-            Pg(() => layers.TopicsAsync(CacheLayer.WeakConcepts, request.StudentId, request.Subject, () => From(r => TopicSources.Weak(r, configuration, options)))),
-            Pg(() => layers.TopicsAsync(CacheLayer.CurrentTopics, request.StudentId, request.Subject, () => From(r => TopicSources.Current(r, configuration, options)))),
-            Pg(() => layers.TopicsAsync(CacheLayer.RevisionTopics, request.StudentId, request.Subject, () => From(r => TopicSources.Revision(r, configuration, now, options)))));
+            Pg(() => layers.TopicsAsync(CacheLayer.WeakConcepts, request.StudentId, request.Subject, performance, r => TopicSources.Weak(r, configuration, options))),
+            Pg(() => layers.TopicsAsync(CacheLayer.CurrentTopics, request.StudentId, request.Subject, performance, r => TopicSources.Current(r, configuration, options))),
+            Pg(() => layers.TopicsAsync(CacheLayer.RevisionTopics, request.StudentId, request.Subject, performance, r => TopicSources.Revision(r, configuration, now, options))));
         var student = await performance
             ?? throw new ExamException(ExamErrorKind.NotFound, "Student not found", $"No student '{request.StudentId}' is known: a student is known from their first exam.", "studentId");
 

@@ -14,7 +14,7 @@ public sealed class PracticeLayers(PracticeCache cache, StudentPerformanceReader
     public Task<StudentPerformance?> PerformanceAsync(string studentId, DateTime now, CancellationToken cancellationToken) =>
         cache.GetOrLoadAsync(CacheLayer.UserPerformance, studentId, null,
             () => performance.ReadAsync(studentId, now.AddDays(-options.RecentDays), cancellationToken),
-            value => value.ToBytes(), StudentPerformance.FromBytes);
+            value => value.ToBytes(), StudentPerformance.FromBytes, record => !record.ExamRunning);
 
     /// <summary>How sessions of the snapshot's subject are generated.</summary>
     public async Task<SubjectConfiguration> ConfigurationAsync(BankSnapshot snapshot) =>
@@ -23,11 +23,23 @@ public sealed class PracticeLayers(PracticeCache cache, StudentPerformanceReader
             value => value.ToBytes(), SubjectConfiguration.FromBytes))!;
 
     /// <summary>
-    /// The topics of one source for the student in a subject (<paramref name="layer"/>: weak, current or revision), computed
-    /// on a miss by <paramref name="compute"/>; null when the student is unknown.
+    /// The topics of one source for the student in a subject (<paramref name="layer"/>: weak, current or revision),
+    /// computed on a miss by <paramref name="source"/> from the student's <paramref name="record"/>; null when the
+    /// student is unknown. Not cached when the record was read while an exam ran.
     /// </summary>
-    public Task<RankedTopics?> TopicsAsync(CacheLayer layer, string studentId, string subject, Func<Task<RankedTopics?>> compute) =>
-        cache.GetOrLoadAsync(layer, studentId, subject, compute, value => value.ToBytes(), RankedTopics.FromBytes);
+    public Task<RankedTopics?> TopicsAsync(
+        CacheLayer layer, string studentId, string subject, Task<StudentPerformance?> record, Func<SubjectPerformance, RankedTopics> source)
+    {
+        var examRunning = false;
+        return cache.GetOrLoadAsync(layer, studentId, subject,
+            async () =>
+            {
+                if (await record is not { } read) return null;
+                examRunning = read.ExamRunning;
+                return source(read.In(subject));
+            },
+            value => value.ToBytes(), RankedTopics.FromBytes, _ => !examRunning);
+    }
 
     /// <summary>
     /// A topic's active questions. A cached set that lacks one of <paramref name="needed"/> (written before the item

@@ -45,6 +45,13 @@ public sealed record StudentPerformance(string StudentId, DateTime Since, IReadO
 {
     private const byte Format = 1;
 
+    /// <summary>
+    /// True when the student had an exam running when the record was read: its answers will change the record without
+    /// telling the cache, so neither the record nor anything derived from it is cached. Not part of the cached form,
+    /// which only ever holds records read with no exam running.
+    /// </summary>
+    public bool ExamRunning { get; init; }
+
     /// <summary>The record in a subject (empty when there is none).</summary>
     public SubjectPerformance In(string subject) =>
         Subjects.FirstOrDefault(s => s.Subject == subject) ?? new SubjectPerformance(subject, null, null, [], []);

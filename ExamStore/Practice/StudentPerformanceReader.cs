@@ -5,12 +5,13 @@ namespace ExamStore.Practice;
 /// <summary>Reads a student's <see cref="StudentPerformance"/> from Postgres in one round trip.</summary>
 public sealed class StudentPerformanceReader(NpgsqlDataSource dataSource)
 {
-    // A student is known once they have started an exam: the platform keeps no other record of students. Exam attempts
+    // A student is known once they have started an exam: the platform keeps no other record of students. A running exam
+    // keeps the record from being cached (its answers change it without telling the cache). Exam attempts
     // and practice answers of the window count as recent; an exam's attempts are in the window only if the session is
     // still running or ended inside it (attempts never outlive their session's last activity).
     private static readonly string[] Statements =
     [
-        "SELECT EXISTS (SELECT 1 FROM exam_sessions WHERE student_id = $1)",
+        "SELECT EXISTS (SELECT 1 FROM exam_sessions WHERE student_id = $1), EXISTS (SELECT 1 FROM exam_sessions WHERE student_id = $1 AND status = 'active')",
         "SELECT subject, topic, theta, se FROM student_proficiencies WHERE student_id = $1",
         "SELECT subject, topic, attempts, recent_accuracy, last_seen_at, next_review_at FROM topic_statistics WHERE student_id = $1",
         """
@@ -39,6 +40,7 @@ public sealed class StudentPerformanceReader(NpgsqlDataSource dataSource)
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         if (!reader.GetBoolean(0)) return null;
+        var examRunning = reader.GetBoolean(1);
 
         var overall = new Dictionary<string, (double Theta, double? Se)>(StringComparer.Ordinal);
         var topics = new Dictionary<(string Subject, string Topic), TopicRecord>();
@@ -78,6 +80,6 @@ public sealed class StudentPerformanceReader(NpgsqlDataSource dataSource)
                 topics.Where(t => t.Key.Subject == subject).Select(t => t.Value).OrderBy(t => t.Topic, StringComparer.Ordinal).ToArray(),
                 recent.Where(r => r.Subject == subject).Select(r => r.Answer).ToArray()))
             .ToArray();
-        return new StudentPerformance(studentId, since, subjects);
+        return new StudentPerformance(studentId, since, subjects) { ExamRunning = examRunning };
     }
 }

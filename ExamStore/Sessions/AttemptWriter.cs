@@ -56,7 +56,7 @@ public sealed class AttemptWriter : IAsyncDisposable
         ), statistics AS (
             {TopicStatistics.FoldSql("finished f", "$14", "$15", "$16", "$9")}
         )
-        SELECT count(*)::integer FROM finished
+        SELECT student_id FROM finished
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -94,10 +94,10 @@ public sealed class AttemptWriter : IAsyncDisposable
     /// <summary>
     /// Writes the answer that ends the exam together with the session's completion (status, stop reason, θ/SE, counts),
     /// the proficiency <paramref name="estimates"/> and the exam's answers per topic (<paramref name="tally"/>, every
-    /// answer including this one) for the topic statistics, atomically. True when written; false when the session was no
-    /// longer active or the position already has an attempt.
+    /// answer including this one) for the topic statistics, atomically. The session's student when written; null when
+    /// the session was no longer active or the position already has an attempt.
     /// </summary>
-    public async Task<bool> WriteFinalAsync(
+    public async Task<string?> WriteFinalAsync(
         AttemptEntity attempt, string stopReason, (string[] Topics, double[] Thetas, double?[] StandardErrors) estimates,
         (string[] Topics, int[] Answers, int[] Correct) tally)
     {
@@ -113,12 +113,12 @@ public sealed class AttemptWriter : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = tally.Correct });
         try
         {
-            return (int)(await command.ExecuteScalarAsync())! == 1;
+            return await command.ExecuteScalarAsync() as string;
         }
         catch (PostgresException error) when (error.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // The same answer (or another answer to the same position) committed first.
-            return false;
+            return null;
         }
     }
 

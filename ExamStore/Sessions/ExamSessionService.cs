@@ -81,8 +81,9 @@ public sealed class ExamSessionService(
         };
         db.ExamSessions.Add(session);
         await Pg(() => db.SaveChangesAsync(cancellationToken));
+        studentActivity.ExamStarted(request.StudentId, request.Subject);
 
-        var hot = new SessionHotState(request.Subject, request.StudentId, snapshot.Version, settings, seed, now, now, expiresAt, step.State);
+        var hot = new SessionHotState(request.Subject, snapshot.Version, settings, seed, now, now, expiresAt, step.State);
         await TryRedis(() => hotState.SaveAsync(sessionId, hot));
         var item = await Pg(() => questions.GetAsync(db, snapshot, choice.ItemId, cancellationToken).AsTask());
         return new ExamStarted(sessionId, tokens.Issue(sessionId), item, 0, settings.MaxItems, step.State.Theta, Finite(step.State.StandardError), expiresAt);
@@ -155,14 +156,15 @@ public sealed class ExamSessionService(
             var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, snapshot, next.ItemId, cancellationToken).AsTask());
 
             bool written;
+            string? finishedBy = null;
             using (ActivitySource.StartActivity("exam.persist"))
             {
                 written = step.Stop.Stop
-                    ? await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, topicEstimates, TopicStatistics.Tally(snapshot, step.State.Items, step.State.Responses))
+                    ? (finishedBy = await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, topicEstimates, TopicStatistics.Tally(snapshot, step.State.Items, step.State.Responses))) is not null
                     : await Pg(() => attempts.WriteAsync(attempt));
             }
             if (!written) return await RecordedOrConflictAsync(sessionId, itemId, response, hot.Exam.Count, cancellationToken);
-            studentActivity.StudentActivity(hot.StudentId, hot.Subject);
+            if (finishedBy is not null) studentActivity.ExamEnded(finishedBy, hot.Subject);
 
             using (ActivitySource.StartActivity("exam.save"))
             {
@@ -266,7 +268,7 @@ public sealed class ExamSessionService(
             return (session.StudentId, session.Subject);
         }, cancellationToken);
         await TryRedis(() => hotState.RemoveAsync(sessionId));
-        if (finished is var (studentId, subject)) studentActivity.StudentActivity(studentId, subject);
+        if (finished is var (studentId, subject)) studentActivity.ExamEnded(studentId, subject);
         return finished is not null;
     }
 
@@ -329,7 +331,7 @@ public sealed class ExamSessionService(
             finished ? null : snapshot.IndexOf(currentChoice.ItemId),
             finished);
         var lastActivity = attempts.Count > 0 ? attempts[^1].AnsweredAt : session.StartedAt;
-        var hot = new SessionHotState(session.Subject, session.StudentId, session.BankVersion, settings, configuration.Seed, lastActivity, lastActivity, session.ExpiresAt, state);
+        var hot = new SessionHotState(session.Subject, session.BankVersion, settings, configuration.Seed, lastActivity, lastActivity, session.ExpiresAt, state);
         activity?.SetTag("exam.answers", attempts.Count);
         observer.HotStateRebuilt(redisHealth.IsAvailable);
         return hot;
@@ -382,7 +384,7 @@ public sealed class ExamSessionService(
     // The answer that ends the exam: its attempt, the session's completion, the student's proficiency and topic
     // statistics commit together, and only while the session is still active (a concurrent completion or sweep locks
     // the same row).
-    private Task<bool> PersistFinalAnswerAsync(
+    private Task<string?> PersistFinalAnswerAsync(
         AttemptEntity attempt, string stopReason, IReadOnlyDictionary<string, AbilityEstimate> topicEstimates, (string[] Topics, int[] Answers, int[] Correct) tally) =>
         Pg(() => attempts.WriteFinalAsync(attempt, stopReason, StudentProficiencies.Estimates(topicEstimates, attempt.ThetaAfter, attempt.SeAfter), tally));
 

@@ -1,11 +1,16 @@
 namespace ExamStore.Sessions;
 
 /// <summary>
-/// Hears that a student's record in a subject moved (an exam or practice answer committed, an exam completed), so
-/// what was derived from it (the practice caches) can be dropped. Called after the commit; must not block or throw.
+/// Hears when a student's exam starts and ends, so that what is derived from the student's record (the practice
+/// caches) is dropped then and not cached while the exam's answers change the record. The answers in between are not
+/// reported: that keeps the exam's answer path free of any extra work and the student id out of the session's hot
+/// state. Called after the commit; must not block or throw.
 /// </summary>
 public interface IStudentActivityObserver
 {
-    /// <summary>The student's answers or results in <paramref name="subject"/> changed.</summary>
-    void StudentActivity(string studentId, string subject);
+    /// <summary>An exam of the student in <paramref name="subject"/> started.</summary>
+    void ExamStarted(string studentId, string subject);
+
+    /// <summary>An exam of the student in <paramref name="subject"/> ended (completed or abandoned).</summary>
+    void ExamEnded(string studentId, string subject);
 }

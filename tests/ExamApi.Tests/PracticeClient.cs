@@ -55,4 +55,16 @@ public sealed class PracticeClient(ExamClient client)
         var exam = await client.StartExamAsync(examSubject, maxItems: 5, studentId: studentId);
         return (studentId, exam);
     }
+
+    /// <summary>
+    /// A student known from an exam that has ended: practice caches what it derives from their record (while an exam
+    /// runs it reads the record fresh).
+    /// </summary>
+    public async Task<string> StudentWithoutRunningExamAsync(string examSubject)
+    {
+        var (studentId, exam) = await KnownStudentAsync(examSubject);
+        var completed = await client.PostJsonAsync("/api/adaptive/complete", new { sessionId = exam.SessionId }, exam.Token);
+        if (completed.Status != System.Net.HttpStatusCode.OK) throw new InvalidOperationException($"Completing the exam failed: {completed.Body}");
+        return studentId;
+    }
 }

@@ -17,7 +17,7 @@ public sealed class PracticeRedisFailureTests(FaultGraphFixture fixture)
     [Fact]
     public async Task EvictedOrStoppedMidGenerationRedisGivesTheSameSessionFromPostgres()
     {
-        var (student, _) = await practice.KnownStudentAsync(Subject);
+        var student = await practice.StudentWithoutRunningExamAsync(Subject);
         await fixture.SeedProficiencyAsync(student, Subject, ("", 0.4, 0.3), ("geometry", -0.9, 0.5));
         var cold = await practice.StartSessionAsync(student, Subject, size: 10, seed: Seed);
         var warm = await practice.StartSessionAsync(student, Subject, size: 10, seed: Seed);

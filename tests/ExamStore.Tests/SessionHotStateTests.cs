@@ -14,7 +14,7 @@ public sealed class SessionHotStateTests
         var items = Enumerable.Range(0, 500).OrderBy(_ => random.Next()).Take(30).ToArray();
         var responses = items.Select(_ => random.Next(2)).ToArray();
         var exam = new ExamState(items, responses, -0.123456789012345, 0.2987654321, 417, finished: false);
-        return new SessionHotState("mathematics", "student-0042", 12_345, new ExamSettings(EstimatorKind.Wl, 40, 5, seTarget), -1_234_567, Now, servedAt, expiresAt, exam);
+        return new SessionHotState("mathematics", 12_345, new ExamSettings(EstimatorKind.Wl, 40, 5, seTarget), -1_234_567, Now, servedAt, expiresAt, exam);
     }
 
     [Theory]
@@ -27,7 +27,6 @@ public sealed class SessionHotStateTests
         var back = SessionHotState.FromBytes(state.ToBytes());
 
         Assert.Equal(state.Subject, back.Subject);
-        Assert.Equal(state.StudentId, back.StudentId);
         Assert.Equal(state.BankVersion, back.BankVersion);
         Assert.Equal(state.Settings, back.Settings);
         Assert.Equal(state.Seed, back.Seed);
@@ -42,13 +41,12 @@ public sealed class SessionHotStateTests
     }
 
     [Fact]
-    public void ThirtyAnswersFromA500ItemBankWithATwelveCharacterStudentIdFitRedisNinetySixByteAllocation()
+    public void ThirtyAnswersFromA500ItemBankFitRedisEightyByteAllocation()
     {
-        // Redis stores the value with a 3-byte header and a terminator. The student id (its length and UTF-8, which lets
-        // an answer drop the student's practice cache entries without reading Postgres) moved the value from the
-        // 80-byte allocation class to the 96-byte one for ids up to 17 characters.
+        // Redis stores the value with a 3-byte header and a terminator; 80 bytes is the allocation class that keeps a
+        // session (key, value, expiry, index entry) under the 256-byte target.
         var bytes = ThirtyAnswers(null, null, Now).ToBytes();
-        Assert.True(bytes.Length + 4 <= 96, $"the hot state of 30 answers takes {bytes.Length} bytes");
+        Assert.True(bytes.Length + 4 <= 80, $"the hot state of 30 answers takes {bytes.Length} bytes");
     }
 
     [Fact]
