@@ -23,7 +23,14 @@ public sealed record AdaptiveTestOptions(IAbilityEstimator Estimator, IItemSelec
 /// <param name="State">The new state.</param>
 /// <param name="Next">The item now waiting for an answer, with why it was chosen; null when the test has ended.</param>
 /// <param name="Stop">Whether the test ended and which rule ended it.</param>
-public sealed record AdaptiveStep(ExamState State, ItemSelection? Next, StopDecision Stop);
+public sealed record AdaptiveStep(ExamState State, ItemSelection? Next, StopDecision Stop)
+{
+    /// <summary>
+    /// The classification by the stopping policy's classifying rule (<see cref="StoppingPolicy.ClassifyingRule"/>) after
+    /// this step, forced once the test has ended; null when the policy has no such rule.
+    /// </summary>
+    public Classification? Classification { get; init; }
+}
 
 /// <summary>Runs adaptive tests on one item bank: start, answer, and replay a recorded pattern.</summary>
 public sealed class AdaptiveTest
@@ -52,7 +59,9 @@ public sealed class AdaptiveTest
         var first = (Options.FirstItemSelector ?? Options.Selector).Select(Bank, Options.StartTheta, [], random)
             ?? throw new InvalidOperationException("The selector found no item to start with.");
         var state = new ExamState([], [], Options.StartTheta, initial.StandardError, first.Item, finished: false);
-        return new AdaptiveStep(state, first, StopDecision.Continue);
+        var classification = Options.Stopping.ClassifyingRule?.Classify(
+            new StoppingContext(0, Options.StartTheta, initial.StandardError, Bank.Count) { Bank = Bank });
+        return new AdaptiveStep(state, first, StopDecision.Continue) { Classification = classification };
     }
 
     /// <summary>Records the answer to the current item, re-estimates θ, applies the stopping policy and picks the next item.</summary>
@@ -67,7 +76,13 @@ public sealed class AdaptiveTest
         int[] items = [.. state.Items, item];
         int[] responses = [.. state.Responses, response];
         var estimate = Options.Estimator.Estimate(Bank, items, responses);
-        var stop = Options.Stopping.Evaluate(new StoppingContext(items.Length, estimate.Theta, estimate.StandardError, Bank.Count - items.Length));
+        var context = new StoppingContext(items.Length, estimate.Theta, estimate.StandardError, Bank.Count - items.Length)
+        {
+            Bank = Bank,
+            Items = items,
+            Responses = responses,
+        };
+        var stop = Options.Stopping.Evaluate(context);
         ItemSelection? next = null;
         if (!stop.Stop)
         {
@@ -75,7 +90,26 @@ public sealed class AdaptiveTest
             if (next is null) stop = new StopDecision(true, "bank_exhausted");
         }
         var newState = new ExamState(items, responses, estimate.Theta, estimate.StandardError, next?.Item, finished: stop.Stop);
-        return new AdaptiveStep(newState, next, stop);
+        var classification = Options.Stopping.ClassifyingRule?.Classify(context, force: stop.Stop);
+        return new AdaptiveStep(newState, next, stop) { Classification = classification };
+    }
+
+    /// <summary>
+    /// The classification of a state (e.g. one from <see cref="Replay"/>) by the stopping policy's classifying rule,
+    /// forced when the state is finished, exactly as <see cref="Answer"/> reported it; null when the policy has no such rule.
+    /// </summary>
+    public Classification? Classify(ExamState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (Options.Stopping.ClassifyingRule is not { } rule) return null;
+        if (!state.HasEstimate) throw new ArgumentException("The state has no estimate; replay it first.", nameof(state));
+        var context = new StoppingContext(state.Count, state.Theta, state.StandardError, Bank.Count - state.Count)
+        {
+            Bank = Bank,
+            Items = state.Items.ToArray(),
+            Responses = state.Responses.ToArray(),
+        };
+        return rule.Classify(context, force: state.Finished);
     }
 
     /// <summary>

@@ -26,7 +26,11 @@ public sealed class StoppingPolicy
         var maxItems = _rules.OfType<MaxItemsRule>().Select(r => r.Count).DefaultIfEmpty(int.MaxValue).Min();
         if (minItems > maxItems) throw new ArgumentOutOfRangeException(nameof(minItems), minItems, $"The minimum test length {minItems} exceeds the maximum {maxItems}.");
         MinItems = minItems;
+        ClassifyingRule = _rules.OfType<IClassifyingRule>().FirstOrDefault();
     }
+
+    /// <summary>The first rule that classifies examinees against cut scores, if any: its classification is reported.</summary>
+    public IClassifyingRule? ClassifyingRule { get; }
 
     /// <summary>Items to give before precision or classification rules may end the test.</summary>
     public int MinItems { get; }
