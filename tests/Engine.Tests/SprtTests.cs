@@ -201,6 +201,28 @@ public class SprtTests
     }
 
     [Fact]
+    public void ContradictoryDecisionsDoNotStopTheTestAndAreForcedToTheLeadingCutsAbove()
+    {
+        // Wrong answers to easy 4PL items (upper asymptote 0.8) weigh at cut −1 but hardly at cut 1, where a wrong answer
+        // is a likely slip; right answers to hard 3PL items (guessing 0.3) weigh at cut 1 but hardly at cut −1, where a
+        // right answer is a likely guess. Together: below −1 and above 1.
+        var bank = ItemBank.FromParameters([2.5, 2.5], [-1, 1], [0, 0.3], [0.8, 1], D);
+        var rule = new SprtRule([-1, 1], 0.3);
+        int[] items = [0, 0, 0, 0, 1, 1, 1, 1, 1]; // the same item repeated: the statistic only sums terms
+        int[] responses = [0, 0, 0, 0, 1, 1, 1, 1, 1];
+        var context = Context(bank, items, responses);
+        var open = rule.Classify(context);
+        Assert.Equal([CutDecision.Below, CutDecision.Above], open.Cuts.Select(c => c.Decision));
+        Assert.Null(open.Level);
+        Assert.False(rule.IsMet(context));
+
+        var forced = rule.Classify(context, force: true);
+        Assert.Equal(0, forced.Level); // not above −1, so not placed above 1 either
+        Assert.True(forced.Forced);
+        Assert.All(forced.Cuts, c => Assert.False(c.Forced)); // the rule decided both cuts; only the level was forced
+    }
+
+    [Fact]
     public void ForcingAnAlreadyDecidedClassificationChangesNothing()
     {
         var rule = new SprtRule([-1, 1], 0.2);
