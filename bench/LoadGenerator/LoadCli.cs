@@ -69,6 +69,7 @@ public static class LoadCli
         };
         targetArguments.AddTo(command);
         command.Subcommands.Add(Faults.FaultCli.CreateCommand());
+        command.Subcommands.Add(Practice.GenerationCli.CreateCommand());
         command.SetAction(async (parse, cancellationToken) =>
         {
             var jsonPath = parse.GetValue(json);
