@@ -9,7 +9,7 @@ namespace LoadGenerator;
 internal sealed class PracticeStudent(LoadContext context, string studentId, TrueAbility ability, Random random)
 {
     /// <summary>Largest seed the API takes.</summary>
-    private const long MaxSeed = (1L << 53) - 1;
+    public const long MaxSeed = (1L << 53) - 1;
 
     /// <summary>
     /// Generates a session of <paramref name="size"/> questions in <paramref name="subject"/>, answers its questions until

@@ -75,8 +75,6 @@ public sealed record GenerationReport
 /// </summary>
 public sealed class GenerationBenchmark(ExamTarget target, GenerationOptions options)
 {
-    private const long MaxSeed = (1L << 53) - 1;
-
     /// <summary>Seeds, measures and reports; <paramref name="progress"/> hears what it is doing.</summary>
     public async Task<GenerationReport> RunAsync(Action<string> progress, CancellationToken cancellationToken = default)
     {
@@ -116,7 +114,7 @@ public sealed class GenerationBenchmark(ExamTarget target, GenerationOptions opt
                 progress($"measuring {options.Generations} generations warm and cold");
                 loadAverageBefore = LoadRun.MachineLoadAverage();
             }
-            var request = new PracticeStartRequest(studentId, options.Subject, options.Size, random.NextInt64(MaxSeed + 1));
+            var request = new PracticeStartRequest(studentId, options.Subject, options.Size, random.NextInt64(PracticeStudent.MaxSeed + 1));
             // The order alternates, so neither condition always follows the other's clear or the pair's deletion.
             TimedGeneration coldResult, warmResult;
             if (n % 2 == 0)
