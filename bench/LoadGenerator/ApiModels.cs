@@ -29,7 +29,7 @@ internal sealed record CompleteResponse(Guid SessionId, string State, double The
 /// <summary>An item to import (<c>POST /api/items/import</c>).</summary>
 internal sealed record ItemInput(string Subject, string Topic, string Content, string[] Options, int AnswerKey, double A, double B, double C, double D);
 
-/// <summary>An item as the admin API lists it, answer key and IRT parameters included.</summary>
+/// <summary>An item as the admin API lists it, topic, answer key and IRT parameters included.</summary>
 internal sealed record ItemView(long Id, string Subject, string Topic, string[] Options, int AnswerKey, double A, double B, double C, double D, string Status);
 
 /// <summary>One page of <c>GET /api/items</c>.</summary>
@@ -37,6 +37,45 @@ internal sealed record ItemPage(ItemView[] Items, int Page, int PageSize, int To
 
 /// <summary>The answer of an import.</summary>
 internal sealed record ImportResponse(int Imported);
+
+/// <summary>The body of <c>POST /api/practice/sessions</c>.</summary>
+internal sealed record PracticeStartRequest(string StudentId, string Subject, int Size, long Seed);
+
+/// <summary>A topic a practice section draws from, the θ its items were chosen at and why it is there.</summary>
+internal sealed record PracticeTopicView(string Topic, double Theta, string Reason);
+
+/// <summary>A practice question; the generator needs its item.</summary>
+internal sealed record PracticeQuestionView(int Position, long ItemId, string Topic);
+
+/// <summary>A labelled practice section.</summary>
+internal sealed record PracticeSectionView(string Name, PracticeTopicView[] Topics, PracticeQuestionView[] Questions);
+
+/// <summary>The parts of a generated practice session the generator uses.</summary>
+internal sealed record PracticeStartResponse(Guid SessionId, string Token, long Seed, PracticeSectionView[] Sections, string[] Notes);
+
+/// <summary>The body of <c>POST /api/practice/sessions/{id}/answers</c>.</summary>
+internal sealed record PracticeAnswerRequest(long ItemId, int Response);
+
+/// <summary>The parts of a recorded practice answer the generator uses.</summary>
+internal sealed record PracticeAnswerResponse(long ItemId, int Response, bool Correct, int Answered, int Remaining);
+
+/// <summary>The parts of a practice completion summary the generator uses.</summary>
+internal sealed record PracticeCompleteResponse(Guid SessionId, string Status, int Questions, int Answered);
+
+/// <summary>The body of <c>POST /api/cache/clear</c>: one of the two.</summary>
+internal sealed record CacheClearRequest(string? UserId, string? SubjectId);
+
+/// <summary>What a cache clear removed.</summary>
+internal sealed record CacheClearResponse(string Scope, string Id, long KeysDeleted);
+
+/// <summary>Lookups of a cache layer served from Redis (hits) and from Postgres (misses).</summary>
+internal sealed record CacheLookupCounts(long Hits, long Misses);
+
+/// <summary>One layer of <c>GET /api/cache/stats</c>: the instance's lookups since it started.</summary>
+internal sealed record CacheLayerStatsView(string Layer, CacheLookupCounts SinceStart);
+
+/// <summary>The parts of <c>GET /api/cache/stats</c> the generator uses.</summary>
+internal sealed record CacheStatsResponse(string Redis, CacheLayerStatsView[] Layers);
 
 /// <summary>The ProblemDetails title, which tells a retryable 409 ("Answer in progress") from a final one, and its detail.</summary>
 internal sealed record ProblemBody(string? Title, string? Detail);
@@ -53,5 +92,13 @@ internal sealed record ProblemBody(string? Title, string? Detail);
 [JsonSerializable(typeof(ItemInput[]))]
 [JsonSerializable(typeof(ImportResponse))]
 [JsonSerializable(typeof(ItemPage))]
+[JsonSerializable(typeof(PracticeStartRequest))]
+[JsonSerializable(typeof(PracticeStartResponse))]
+[JsonSerializable(typeof(PracticeAnswerRequest))]
+[JsonSerializable(typeof(PracticeAnswerResponse))]
+[JsonSerializable(typeof(PracticeCompleteResponse))]
+[JsonSerializable(typeof(CacheClearRequest))]
+[JsonSerializable(typeof(CacheClearResponse))]
+[JsonSerializable(typeof(CacheStatsResponse))]
 [JsonSerializable(typeof(ProblemBody))]
 internal sealed partial class ApiJson : JsonSerializerContext;

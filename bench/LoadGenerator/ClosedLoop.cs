@@ -3,9 +3,11 @@ using System.Diagnostics;
 namespace LoadGenerator;
 
 /// <summary>
-/// Closed loop: <see cref="LoadOptions.Concurrency"/> examinees at a time, each taking a whole exam and the next one
-/// starting when it completes, until <see cref="LoadOptions.Examinees"/> have run or <see cref="LoadOptions.Duration"/>
-/// has passed, or <see cref="LoadContext.NoMoreExams"/> is cancelled. An exam still running at the deadline stops answering and is completed by its student.
+/// Closed loop: <see cref="LoadOptions.Concurrency"/> students at a time, each taking a whole exam (or, with a
+/// <see cref="LoadOptions.PracticeShare"/>, that share of them a whole practice session as a student who completed an
+/// exam) and the next one starting when it ends, until <see cref="LoadOptions.Examinees"/> have run or
+/// <see cref="LoadOptions.Duration"/> has passed, or <see cref="LoadContext.NoMoreExams"/> is cancelled. A session still
+/// running at the deadline stops answering and is completed by its student.
 /// </summary>
 internal static class ClosedLoop
 {
@@ -17,20 +19,17 @@ internal static class ClosedLoop
         long claimed = 0;
         await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(async () =>
         {
-            while (!context.NoMoreExams.IsCancellationRequested && Interlocked.Increment(ref claimed) <= limit && Stopwatch.GetTimestamp() < stopAt)
+            long claim;
+            while (!context.NoMoreExams.IsCancellationRequested && (claim = Interlocked.Increment(ref claimed)) <= limit && Stopwatch.GetTimestamp() < stopAt)
             {
-                await TakeExamAsync(context.NewExaminee(options.MaxItems), stopAt, cancellationToken);
+                if (context.NextPracticeStudent(claim) is { } student)
+                {
+                    await student.PracticeAsync(options.Subject, options.PracticeSize, stopAt, cancellationToken);
+                    continue;
+                }
+                var examinee = context.NewExaminee(options.MaxItems);
+                if (await examinee.TakeExamAsync(stopAt, cancellationToken) && options.PracticeShare > 0) context.Graduates.Add(examinee.StudentId, examinee.Ability);
             }
         }, cancellationToken)));
-    }
-
-    private static async Task TakeExamAsync(Examinee examinee, long stopAt, CancellationToken cancellationToken)
-    {
-        if (!await examinee.PersistAsync(Examinee.Start, cancellationToken)) return;
-        while (!examinee.Done && Stopwatch.GetTimestamp() < stopAt)
-        {
-            if (!await examinee.PersistAsync(Examinee.Answer, cancellationToken)) break;
-        }
-        await examinee.PersistAsync(Examinee.Complete, cancellationToken);
     }
 }

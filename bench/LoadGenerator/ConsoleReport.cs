@@ -23,8 +23,10 @@ internal static class ConsoleReport
             (lastAnswers, lastSeconds) = (answers, seconds);
             // Since the previous line: shows when in a run the slow answers happened.
             var window = metrics.Since(ExamEndpoint.Answer, ref mark);
+            var practice = metrics.PracticeStarted == 0 ? string.Empty
+                : string.Create(Invariant, $", {metrics.PracticeStarted:N0} practice sessions ({metrics.PracticeAnswers:N0} answers)");
             return string.Create(Invariant,
-                $"[{seconds,6:F1} s] {metrics.Phase}: {answers:N0} answers ({rate:N0}/s, p99 {window.P99Ms:F1} ms), {metrics.ExamsStarted:N0} exams started, {metrics.ExamsCompleted:N0} completed, {metrics.Errors:N0} errors, {metrics.ConnectionRetries:N0} connection retries");
+                $"[{seconds,6:F1} s] {metrics.Phase}: {answers:N0} answers ({rate:N0}/s, p99 {window.P99Ms:F1} ms), {metrics.ExamsStarted:N0} exams started, {metrics.ExamsCompleted:N0} completed{practice}, {metrics.Errors:N0} errors, {metrics.ConnectionRetries:N0} connection retries");
         }
 
         if (!live)
@@ -55,6 +57,11 @@ internal static class ConsoleReport
             : string.Empty));
         summary.AddRow("answers", string.Create(Invariant, $"{report.Answers:N0} ({report.AnswersPerSecond:N0}/s)"));
         summary.AddRow("exams completed", string.Create(Invariant, $"{report.ExamsCompleted:N0} ({report.ExamsPerSecond:N1}/s)"));
+        if (report.Practice is { } mix)
+        {
+            summary.AddRow("practice sessions completed", string.Create(Invariant, $"{mix.SessionsCompleted:N0} ({mix.SessionsPerSecond:N1}/s) of {mix.SessionsStarted:N0} generated"));
+            summary.AddRow("practice answers", string.Create(Invariant, $"{mix.Answers:N0} ({mix.AnswersPerSecond:N0}/s)"));
+        }
         summary.AddRow("retries", string.Create(Invariant, $"{report.ConnectionRetries:N0} on another URL, {report.TransientRetries:N0} after a transient refusal"));
         if (report.OpenLoop is { } open)
             summary.AddRow("open loop", string.Create(Invariant, $"{open.Scheduled:N0} scheduled, pool {open.PoolSize:N0} sessions, {open.Starved:N0} waited for a session"));
@@ -65,7 +72,7 @@ internal static class ConsoleReport
         if (report.CpuMicrosecondsPerAnswer is { } cpu)
         {
             var server = cpu.Where(group => group.Key is "examapi" or "cache" or "postgres").Sum(group => group.Value);
-            summary.AddRow("CPU per answer", Markup.Escape(string.Create(Invariant,
+            summary.AddRow(report.Practice is null ? "CPU per answer" : "CPU per answer (exam or practice)", Markup.Escape(string.Create(Invariant,
                 $"server {server:N0} µs (") + string.Join(", ", cpu.Select(group => string.Create(Invariant, $"{group.Key} {group.Value:N0}"))) + " µs)"));
         }
         console.Write(summary);
@@ -98,6 +105,20 @@ internal static class ConsoleReport
             console.Write(table);
         }
 
+        if (report.Practice is { } practice)
+        {
+            console.Write(LookupTable("Practice cache lookups in the load phase", practice.Cache));
+            var p = practice.Verification;
+            var table = Table(p.Passed ? "Practice verification: passed" : "[red]Practice verification: FAILED[/]", "count");
+            table.AddRow("sessions", string.Create(Invariant, $"{p.Sessions:N0} ({p.MissingSessions} without a row)"));
+            table.AddRow("acknowledged answers", p.AcknowledgedAnswers.ToString("N0", Invariant));
+            table.AddRow("found", p.Found.ToString("N0", Invariant));
+            table.AddRow("missing / mismatched / unacknowledged rows", $"{p.Missing} / {p.Mismatched} / {p.ExtraRows}");
+            table.AddRow("completed (not stored as completed)", string.Create(Invariant, $"{p.Completed:N0} ({p.NotCompleted})"));
+            console.Write(table);
+            foreach (var problem in p.Problems) console.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+        }
+
         var v = report.Verification;
         var verification = Table(v.Passed ? "Verification: passed" : "[red]Verification: FAILED[/]", "count");
         verification.AddRow("sessions", string.Create(Invariant, $"{v.Sessions:N0} ({v.MissingSessions} without a row)"));
@@ -110,14 +131,25 @@ internal static class ConsoleReport
         foreach (var problem in v.Problems) console.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
     }
 
-    private static Table Table(string title, params string[] columns)
+    /// <summary>Hits, misses and hit rate per practice cache layer.</summary>
+    public static Table LookupTable(string title, IReadOnlyList<LayerLookups> layers)
+    {
+        var table = Table(title, "hits", "misses", "hit rate");
+        foreach (var layer in layers)
+            table.AddRow(layer.Layer, layer.Hits.ToString("N0", Invariant), layer.Misses.ToString("N0", Invariant), layer.HitRate is { } rate ? rate.ToString("P1", Invariant) : "–");
+        return table;
+    }
+
+    /// <summary>A rounded table with a title column and right-aligned value columns.</summary>
+    public static Table Table(string title, params string[] columns)
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumn(new TableColumn(title));
         foreach (var column in columns) table.AddColumn(new TableColumn(column).RightAligned());
         return table;
     }
 
-    private static string Ms(double value) => value.ToString(value < 10 ? "F2" : "F1", Invariant);
+    /// <summary>Milliseconds with two decimals below 10, one above.</summary>
+    public static string Ms(double value) => value.ToString(value < 10 ? "F2" : "F1", Invariant);
 
     private static string Seconds(double value) => value.ToString("F1", Invariant) + " s";
 }

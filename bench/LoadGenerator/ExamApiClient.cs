@@ -16,9 +16,10 @@ internal readonly record struct ApiResult<T>(int Status, T? Body, string? Proble
 
 /// <summary>
 /// Calls ExamApi over one or more base URLs, round robin per request. A request that gets no response (connection
-/// refused or reset, timeout) is sent again to the next URL, each URL at most twice: answers, completions and item
-/// reads are idempotent on the server, and a repeated start at worst leaves one unused session. Latency of a success
-/// is recorded from the caller's <c>began</c> timestamp, which the open loop sets to the scheduled time.
+/// refused or reset, timeout) is sent again to the next URL, each URL at most twice: answers and completions (exam and
+/// practice), reads and cache clears are idempotent on the server, and a repeated start (exam or practice) at worst
+/// leaves one unused session. Latency of a success is recorded from the caller's <c>began</c> timestamp, which the open
+/// loop sets to the scheduled time.
 /// </summary>
 internal sealed class ExamApiClient : IDisposable
 {
@@ -67,6 +68,29 @@ internal sealed class ExamApiClient : IDisposable
         SendAsync(ExamEndpoint.Items, HttpMethod.Post, "/api/items/import", JsonSerializer.SerializeToUtf8Bytes(items, ApiJson.Default.ItemInputArray),
             null, ApiJson.Default.ImportResponse, Stopwatch.GetTimestamp(), cancellationToken);
 
+    public Task<ApiResult<PracticeStartResponse>> StartPracticeAsync(PracticeStartRequest request, CancellationToken cancellationToken) =>
+        SendAsync(ExamEndpoint.PracticeStart, HttpMethod.Post, "/api/practice/sessions", JsonSerializer.SerializeToUtf8Bytes(request, ApiJson.Default.PracticeStartRequest),
+            null, ApiJson.Default.PracticeStartResponse, Stopwatch.GetTimestamp(), cancellationToken);
+
+    public Task<ApiResult<PracticeAnswerResponse>> AnswerPracticeAsync(Guid sessionId, PracticeAnswerRequest request, string token, CancellationToken cancellationToken) =>
+        SendAsync(ExamEndpoint.PracticeAnswer, HttpMethod.Post, $"/api/practice/sessions/{sessionId}/answers", JsonSerializer.SerializeToUtf8Bytes(request, ApiJson.Default.PracticeAnswerRequest),
+            new AuthenticationHeaderValue("Bearer", token), ApiJson.Default.PracticeAnswerResponse, Stopwatch.GetTimestamp(), cancellationToken);
+
+    public Task<ApiResult<PracticeCompleteResponse>> CompletePracticeAsync(Guid sessionId, string token, CancellationToken cancellationToken) =>
+        SendAsync(ExamEndpoint.PracticeComplete, HttpMethod.Post, $"/api/practice/sessions/{sessionId}/complete", null,
+            new AuthenticationHeaderValue("Bearer", token), ApiJson.Default.PracticeCompleteResponse, Stopwatch.GetTimestamp(), cancellationToken);
+
+    public Task<ApiResult<CacheClearResponse>> ClearCacheAsync(CacheClearRequest request, CancellationToken cancellationToken) =>
+        SendAsync(ExamEndpoint.Cache, HttpMethod.Post, "/api/cache/clear", JsonSerializer.SerializeToUtf8Bytes(request, ApiJson.Default.CacheClearRequest),
+            null, ApiJson.Default.CacheClearResponse, Stopwatch.GetTimestamp(), cancellationToken);
+
+    /// <summary>The cache statistics of one replica (each counts its own lookups).</summary>
+    public Task<ApiResult<CacheStatsResponse>> CacheStatsAsync(int replica, CancellationToken cancellationToken) =>
+        SendAsync(ExamEndpoint.Cache, HttpMethod.Get, "/api/cache/stats", null, null, ApiJson.Default.CacheStatsResponse, Stopwatch.GetTimestamp(), cancellationToken, replica);
+
+    /// <summary>ExamApi replicas (base URLs) the client sends to.</summary>
+    public int Replicas => clients.Length;
+
     public void Dispose()
     {
         foreach (var client in clients) client.Dispose();
@@ -74,19 +98,21 @@ internal sealed class ExamApiClient : IDisposable
 
     private async Task<ApiResult<T>> SendAsync<T>(
         ExamEndpoint endpoint, HttpMethod method, string path, byte[]? body, AuthenticationHeaderValue? token,
-        JsonTypeInfo<T> responseType, long began, CancellationToken cancellationToken)
+        JsonTypeInfo<T> responseType, long began, CancellationToken cancellationToken, int? replica = null)
     {
-        var first = (int)((uint)Interlocked.Increment(ref next) % (uint)clients.Length);
-        var attempts = clients.Length * 2;
+        // A request for one replica is sent to it alone (twice at most); the others go round robin.
+        var first = replica ?? (int)((uint)Interlocked.Increment(ref next) % (uint)clients.Length);
+        var urls = replica is null ? clients.Length : 1;
+        var attempts = urls * 2;
         for (var attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(method, path);
             if (body is not null) request.Content = new ByteArrayContent(body) { Headers = { ContentType = Json } };
             if (token is not null) request.Headers.Authorization = token;
-            else if (endpoint == ExamEndpoint.Items) request.Headers.Add("X-Api-Key", adminKey);
+            else if (endpoint is ExamEndpoint.Items or ExamEndpoint.Cache) request.Headers.Add("X-Api-Key", adminKey);
             try
             {
-                using var response = await clients[(first + attempt) % clients.Length].SendAsync(request, cancellationToken);
+                using var response = await clients[(first + attempt % urls) % clients.Length].SendAsync(request, cancellationToken);
                 var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
                 var status = (int)response.StatusCode;
                 if (response.IsSuccessStatusCode)
@@ -110,7 +136,7 @@ internal sealed class ExamApiClient : IDisposable
 
                 metrics.ConnectionRetried();
                 // Every URL failed once in this round: give a restarting server a moment before the next round.
-                if ((attempt + 1) % clients.Length == 0) await Task.Delay(100, cancellationToken);
+                if ((attempt + 1) % urls == 0) await Task.Delay(100, cancellationToken);
             }
         }
     }

@@ -2,20 +2,7 @@ using System.Diagnostics;
 
 namespace LoadGenerator;
 
-/// <summary>How one request of an examinee ended.</summary>
-internal enum StepOutcome
-{
-    /// <summary>Acknowledged.</summary>
-    Succeeded,
-
-    /// <summary>Not acknowledged but worth sending again: no response, a 5xx, or 409 "Answer in progress".</summary>
-    Transient,
-
-    /// <summary>Refused for good (4xx); the examinee gives up its session.</summary>
-    Failed,
-}
-
-/// <summary>What every examinee of a run shares.</summary>
+/// <summary>What every simulated student of a run shares.</summary>
 internal sealed class LoadContext(ExamApiClient client, LoadItemBank bank, AnswerLedger ledger, LoadMetrics metrics, LoadOptions options, string runId)
 {
     private int next = -1;
@@ -30,25 +17,43 @@ internal sealed class LoadContext(ExamApiClient client, LoadItemBank bank, Answe
 
     public LoadOptions Options => options;
 
+    /// <summary>Practice sessions generated and answers acknowledged.</summary>
+    public PracticeLedger Practice { get; init; } = new();
+
+    /// <summary>Students who completed an exam, for practice sessions.</summary>
+    public PracticePool Graduates { get; init; } = new();
+
     /// <summary>Closed loop: cancelled when no further exam may start.</summary>
     public CancellationToken NoMoreExams { get; init; }
+
+    /// <summary>
+    /// The student who practises as the closed loop's <paramref name="claim"/>-th student, drawn with probability
+    /// <see cref="LoadOptions.PracticeShare"/> among the students who completed an exam; null for an exam instead.
+    /// </summary>
+    public PracticeStudent? NextPracticeStudent(long claim)
+    {
+        if (options.PracticeShare == 0) return null;
+        var random = new Random(unchecked(options.Seed * 7_368_787 + (int)claim));
+        if (random.NextDouble() >= options.PracticeShare || Graduates.Pick(random) is not { } picked) return null;
+        return new PracticeStudent(this, picked.StudentId, picked.Ability, random);
+    }
 
     /// <summary>The next examinee, its true θ and answers fixed by the run's seed and its number.</summary>
     public Examinee NewExaminee(int maxItems, int? leaveAfter = null)
     {
         var index = Interlocked.Increment(ref next);
-        return new Examinee(this, $"loadgen-{runId}-{index}", new Random(unchecked(options.Seed * 1_000_003 + index)), maxItems) { LeaveAfter = leaveAfter };
+        var random = new Random(unchecked(options.Seed * 1_000_003 + index));
+        return new Examinee(this, $"loadgen-{runId}-{index}", TrueAbility.Uniform(LoadItemBank.Normal(random)), random, maxItems) { LeaveAfter = leaveAfter };
     }
 }
 
 /// <summary>
-/// One simulated student with a true θ ~ N(0, 1): starts an exam, answers each served item correctly with the 3PL
-/// probability P(θ) (else a wrong option at random), and completes. Only one request of an examinee is ever in flight.
+/// One simulated student taking an exam: starts it, answers each served item as its <see cref="TrueAbility"/> says
+/// (the run's examinees: a true θ ~ N(0, 1) in every topic), and completes. Only one request of an examinee is ever in
+/// flight.
 /// </summary>
 internal sealed class Examinee
 {
-    private const string AnswerInProgress = "Answer in progress";
-
     /// <summary>Starts the exam now.</summary>
     public static readonly Func<Examinee, CancellationToken, Task<StepOutcome>> Start = (examinee, token) => examinee.StartAsync(Stopwatch.GetTimestamp(), token);
 
@@ -59,23 +64,24 @@ internal sealed class Examinee
     public static readonly Func<Examinee, CancellationToken, Task<StepOutcome>> Complete = (examinee, token) => examinee.CompleteAsync(token);
 
     private readonly LoadContext context;
-    private readonly string studentId;
     private readonly Random random;
     private readonly int maxItems;
     private string token = string.Empty;
     private long currentItem;
     private int? pendingResponse;
 
-    public Examinee(LoadContext context, string studentId, Random random, int maxItems)
+    public Examinee(LoadContext context, string studentId, TrueAbility ability, Random random, int maxItems)
     {
         this.context = context;
-        this.studentId = studentId;
         this.random = random;
         this.maxItems = maxItems;
-        TrueTheta = LoadItemBank.Normal(random);
+        StudentId = studentId;
+        Ability = ability;
     }
 
-    public double TrueTheta { get; }
+    public string StudentId { get; }
+
+    public TrueAbility Ability { get; }
 
     public Guid SessionId { get; private set; }
 
@@ -97,8 +103,8 @@ internal sealed class Examinee
     public async Task<StepOutcome> StartAsync(long began, CancellationToken cancellationToken)
     {
         var options = context.Options;
-        var result = await context.Client.StartAsync(new StartRequest(studentId, options.Subject, maxItems, options.SeTarget), began, cancellationToken);
-        if (!result.Succeeded) return Classify(result);
+        var result = await context.Client.StartAsync(new StartRequest(StudentId, options.Subject, maxItems, options.SeTarget), began, cancellationToken);
+        if (!result.Succeeded) return Persistence.Classify(result);
         SessionId = result.Body!.SessionId;
         token = result.Body.Token;
         currentItem = result.Body.Item.Id;
@@ -116,11 +122,11 @@ internal sealed class Examinee
     public async Task<StepOutcome> AnswerAsync(long began, CancellationToken cancellationToken)
     {
         var item = context.Bank[currentItem];
-        if (pendingResponse is null) pendingResponse = Choose(item);
+        if (pendingResponse is null) pendingResponse = Ability.Respond(item, random);
         else context.Metrics.TransientRetried();
         var response = pendingResponse.Value;
         var result = await context.Client.AnswerAsync(new AnswerRequest(SessionId, item.Id, response), token, began, cancellationToken);
-        if (!result.Succeeded) return Classify(result);
+        if (!result.Succeeded) return Persistence.Classify(result);
 
         var body = result.Body!;
         context.Ledger.Acknowledge(new AcknowledgedAnswer(SessionId, body.Answered, item.Id, response, body.Theta, body.Se));
@@ -135,36 +141,26 @@ internal sealed class Examinee
     public async Task<StepOutcome> CompleteAsync(CancellationToken cancellationToken)
     {
         var result = await context.Client.CompleteAsync(SessionId, token, cancellationToken);
-        if (!result.Succeeded) return Classify(result);
+        if (!result.Succeeded) return Persistence.Classify(result);
         context.Metrics.ExamCompleted();
         return StepOutcome.Succeeded;
     }
 
-    /// <summary>Runs a step until it succeeds or fails for good, sending it again after a transient refusal for at most the run's retry window.</summary>
-    public async Task<bool> PersistAsync(Func<Examinee, CancellationToken, Task<StepOutcome>> step, CancellationToken cancellationToken)
+    /// <summary>
+    /// The whole exam: start, answers until a stopping rule ends it or <paramref name="stopAt"/> (a Stopwatch
+    /// timestamp) has passed, then completion; true when the exam was completed.
+    /// </summary>
+    public async Task<bool> TakeExamAsync(long stopAt, CancellationToken cancellationToken)
     {
-        var giveUpAt = Stopwatch.GetTimestamp() + (long)(context.Options.RetryFor.TotalSeconds * Stopwatch.Frequency);
-        while (true)
+        if (!await PersistAsync(Start, cancellationToken)) return false;
+        while (!Done && Stopwatch.GetTimestamp() < stopAt)
         {
-            var outcome = await step(this, cancellationToken);
-            if (outcome != StepOutcome.Transient) return outcome == StepOutcome.Succeeded;
-            if (Stopwatch.GetTimestamp() > giveUpAt) return false;
-            await Task.Delay(100, cancellationToken);
+            if (!await PersistAsync(Answer, cancellationToken)) break;
         }
+        return await PersistAsync(Complete, cancellationToken);
     }
 
-    private int Choose(BankItem item)
-    {
-        if (random.NextDouble() < item.Model.Probability(TrueTheta)) return item.AnswerKey;
-        return (item.AnswerKey + 1 + random.Next(item.OptionCount - 1)) % item.OptionCount;
-    }
-
-    // Every step is idempotent on the server except start, where a repeat at worst leaves an unused session; so any
-    // server error is worth repeating: an answer that committed before its 500 is then acknowledged, not left behind.
-    private static StepOutcome Classify<T>(ApiResult<T> result) => result.Status switch
-    {
-        0 or >= 500 => StepOutcome.Transient,
-        409 when result.ProblemTitle == AnswerInProgress => StepOutcome.Transient,
-        _ => StepOutcome.Failed,
-    };
+    /// <summary>Runs a step until it succeeds or fails for good, sending it again after a transient refusal for at most the run's retry window.</summary>
+    public Task<bool> PersistAsync(Func<Examinee, CancellationToken, Task<StepOutcome>> step, CancellationToken cancellationToken) =>
+        Persistence.PersistAsync(token => step(this, token), context.Options.RetryFor, cancellationToken);
 }

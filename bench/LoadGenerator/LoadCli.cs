@@ -8,9 +8,9 @@ using Spectre.Console;
 namespace LoadGenerator;
 
 /// <summary>
-/// <c>loadgen</c>: simulated examinees against the whole graph started in process (<c>--graph</c>) or a running
-/// deployment (<c>--base-url</c>, repeatable, with its admin key, Redis and Postgres). Exit code 0 when the
-/// verification passed, 1 when it did not, 2 for bad options or a failed run.
+/// <c>loadgen</c>: simulated examinees (and, with a practice share, practising students) against the whole graph started
+/// in process (<c>--graph</c>) or a running deployment (<c>--base-url</c>, repeatable, with its admin key, Redis and
+/// Postgres). Exit code 0 when the verification passed, 1 when it did not, 2 for bad options or a failed run.
 /// </summary>
 public static class LoadCli
 {
@@ -43,20 +43,15 @@ public static class LoadCli
     public static RootCommand CreateCommand()
     {
         var defaults = new LoadOptions();
-        var graph = new Option<bool>("--graph") { Description = "Start the whole graph (Redis, Postgres, ExamApi, CleanupWorker) in process with random ports and temporary data." };
-        var fastPostgres = new Option<bool>("--fast-postgres") { Description = "With --graph: Postgres without fsync and synchronous commit, as the tests run it (default: the product's durable settings)." };
-        var baseUrls = new Option<string[]>("--base-url") { Description = "ExamApi base URL of a running deployment; repeat for replicas (requests are split round robin)." };
-        var adminKey = new Option<string?>("--admin-key") { Description = "ExamApi admin key (with --base-url; under the AppHost: its admin-key parameter, dotnet user-secrets list --project AppHost)." };
-        var redis = new Option<string?>("--redis") { Description = "Redis connection string, e.g. 127.0.0.1:6379,password=... (with --base-url)." };
-        var postgres = new Option<string?>("--postgres") { Description = "examdb connection string, e.g. Host=127.0.0.1;Port=5432;Username=postgres;Password=...;Database=examdb (with --base-url)." };
-        var examApiEnvironment = new Option<string[]>("--examapi-env") { Description = "With --graph: NAME=VALUE environment variable for ExamApi (repeatable), e.g. Logging__LogLevel__Default=Warning." };
-        var concurrency = new Option<int>("--concurrency") { Description = "Closed loop: examinees in flight at once.", DefaultValueFactory = _ => defaults.Concurrency };
-        var examinees = new Option<int>("--examinees") { Description = "Closed loop: examinees in total (0: until --duration).", DefaultValueFactory = _ => defaults.Examinees };
+        var targetArguments = new TargetArguments();
+        var concurrency = new Option<int>("--concurrency") { Description = "Closed loop: students (exams or practice sessions) in flight at once.", DefaultValueFactory = _ => defaults.Concurrency };
+        var examinees = new Option<int>("--examinees") { Description = "Closed loop: students (exams and practice sessions) in total (0: until --duration).", DefaultValueFactory = _ => defaults.Examinees };
         var rate = new Option<double?>("--rate") { Description = "Open loop: answers per second at fixed intervals; latency counts from the scheduled time." };
         var duration = new Option<double?>("--duration") { Description = "Seconds: the open loop's length (default 10), the closed loop's limit (default 60)." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of closed loop run first and left out of the figures (JIT, pools, caches).", DefaultValueFactory = _ => 0 };
         var settle = new Option<double>("--settle") { Description = "Open loop: seconds at the rate, once the pool is filled, left out of the figures (the pool's start is not steady state).", DefaultValueFactory = _ => 10 };
         var openSessions = new Option<int?>("--open-sessions") { Description = $"Open loop: active sessions (students), also the most answers in flight (default {LoadOptions.DefaultOpenSessions})." };
+        var practiceShare = new Option<double>("--practice-share") { Description = "Closed loop: share of students (0 to 1) who run a practice session instead of an exam, as students of the run who completed an exam.", DefaultValueFactory = _ => 0 };
         var maxItems = new Option<int>("--max-items") { Description = "Exam length asked for at start.", DefaultValueFactory = _ => defaults.MaxItems };
         var seTarget = new Option<double?>("--se-target") { Description = "SE that ends an exam early." };
         var holdSessions = new Option<int>("--hold-sessions") { Description = "Sessions held open for the Redis bytes-per-session measurement (0: skip).", DefaultValueFactory = _ => 1000 };
@@ -69,16 +64,17 @@ public static class LoadCli
 
         var command = new RootCommand("loadgen: simulated examinees against the exam API; throughput, latency, Redis bytes per session, Postgres rows, verification, pgbench ceiling.")
         {
-            graph, fastPostgres, examApiEnvironment, baseUrls, adminKey, redis, postgres, concurrency, examinees, rate, duration, warmup, settle, openSessions, maxItems, seTarget,
+            concurrency, examinees, rate, duration, warmup, settle, openSessions, practiceShare, maxItems, seTarget,
             holdSessions, holdAnswers, pgbenchSeconds, subject, seed, retryFor, json,
         };
+        targetArguments.AddTo(command);
         command.Subcommands.Add(Faults.FaultCli.CreateCommand());
+        command.Subcommands.Add(Practice.GenerationCli.CreateCommand());
         command.SetAction(async (parse, cancellationToken) =>
         {
             var jsonPath = parse.GetValue(json);
             var (console, live, plain) = CreateConsole(jsonPath);
             LoadOptions options;
-            Dictionary<string, string> environment;
             try
             {
                 var openRate = parse.GetValue(rate);
@@ -92,6 +88,7 @@ public static class LoadCli
                     Warmup = TimeSpan.FromSeconds(parse.GetValue(warmup)),
                     Settle = TimeSpan.FromSeconds(openRate is null ? 0 : parse.GetValue(settle)),
                     OpenSessions = parse.GetValue(openSessions),
+                    PracticeShare = parse.GetValue(practiceShare),
                     MaxItems = parse.GetValue(maxItems),
                     SeTarget = parse.GetValue(seTarget),
                     HoldSessions = parse.GetValue(holdSessions),
@@ -101,13 +98,7 @@ public static class LoadCli
                     RetryFor = TimeSpan.FromSeconds(parse.GetValue(retryFor)),
                 };
                 options.Validate();
-                if (parse.GetValue(graph) == (parse.GetValue(baseUrls) is { Length: > 0 }))
-                    throw new ArgumentException("give either --graph or --base-url.");
-                environment = (parse.GetValue(examApiEnvironment) ?? []).Select(pair => pair.Split('=', 2)).ToDictionary(
-                    pair => pair.Length == 2 && pair[0].Length > 0 ? pair[0] : throw new ArgumentException($"--examapi-env '{string.Join('=', pair)}' is not NAME=VALUE."),
-                    pair => pair[1]);
-                if (environment.Count > 0 && !parse.GetValue(graph)) throw new ArgumentException("--examapi-env needs --graph.");
-                if (parse.GetValue(fastPostgres) && !parse.GetValue(graph)) throw new ArgumentException("--fast-postgres needs --graph.");
+                targetArguments.Validate(parse);
             }
             catch (ArgumentException error)
             {
@@ -117,28 +108,11 @@ public static class LoadCli
 
             try
             {
-                LoadReport report;
-                if (parse.GetValue(graph))
-                {
-                    console.WriteLine("Starting the graph (Redis, Postgres, ExamApi, CleanupWorker)…");
-                    await using var started = await TargetGraph.StartAsync(
-                        $"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), environment, durablePostgres: !parse.GetValue(fastPostgres), cancellationToken: cancellationToken);
-                    report = await RunAsync(console, live, plain, started.Target, options, cancellationToken);
-                }
-                else
-                {
-                    var target = new ExamTarget(
-                        [.. parse.GetValue(baseUrls)!.Select(url => new Uri(url, UriKind.Absolute))],
-                        parse.GetValue(adminKey) ?? throw new ArgumentException("--base-url needs --admin-key."),
-                        parse.GetValue(redis) ?? throw new ArgumentException("--base-url needs --redis."),
-                        parse.GetValue(postgres) ?? throw new ArgumentException("--base-url needs --postgres."));
-                    report = await RunAsync(console, live, plain, target, options, cancellationToken);
-                }
-
+                var report = await targetArguments.RunAsync(parse, console, target => RunAsync(console, live, plain, target, options, cancellationToken), cancellationToken);
                 ConsoleReport.Write(console, report);
                 if (jsonPath == "-") await Console.Out.WriteLineAsync(JsonSerializer.Serialize(report, ReportJson));
                 else if (jsonPath is not null) await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, ReportJson), CancellationToken.None);
-                return report.Verification.Passed ? 0 : 1;
+                return report.Passed ? 0 : 1;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

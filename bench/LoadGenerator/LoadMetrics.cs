@@ -3,7 +3,7 @@ using System.Diagnostics;
 
 namespace LoadGenerator;
 
-/// <summary>The exam endpoints whose latency and errors are reported separately.</summary>
+/// <summary>The ExamApi endpoints whose latency and errors are reported separately.</summary>
 public enum ExamEndpoint
 {
     /// <summary><c>POST /api/adaptive/start</c>.</summary>
@@ -20,6 +20,18 @@ public enum ExamEndpoint
 
     /// <summary><c>GET /api/adaptive/{id}</c> of a session whose Redis state was deleted: a rebuild from Postgres (timed by the hold).</summary>
     Rebuild,
+
+    /// <summary><c>POST /api/practice/sessions</c>: a practice session generated.</summary>
+    PracticeStart,
+
+    /// <summary><c>POST /api/practice/sessions/{id}/answers</c>.</summary>
+    PracticeAnswer,
+
+    /// <summary><c>POST /api/practice/sessions/{id}/complete</c>.</summary>
+    PracticeComplete,
+
+    /// <summary>The admin cache endpoints (<c>/api/cache/clear</c>, <c>/api/cache/stats</c>).</summary>
+    Cache,
 }
 
 /// <summary>Latency percentiles of one endpoint, in milliseconds (nearest rank).</summary>
@@ -50,6 +62,9 @@ public sealed class LoadMetrics
     private long answers;
     private long examsStarted;
     private long examsCompleted;
+    private long practiceStarted;
+    private long practiceAnswers;
+    private long practiceCompleted;
     private long connectionRetries;
     private long transientRetries;
     private long poolStarved;
@@ -66,6 +81,15 @@ public sealed class LoadMetrics
 
     /// <summary>Exams completed (200 from complete).</summary>
     public long ExamsCompleted => Interlocked.Read(ref examsCompleted);
+
+    /// <summary>Practice sessions generated (201).</summary>
+    public long PracticeStarted => Interlocked.Read(ref practiceStarted);
+
+    /// <summary>Practice answers acknowledged.</summary>
+    public long PracticeAnswers => Interlocked.Read(ref practiceAnswers);
+
+    /// <summary>Practice sessions completed.</summary>
+    public long PracticeCompleted => Interlocked.Read(ref practiceCompleted);
 
     /// <summary>Requests re-sent to the next base URL after a connection error or timeout.</summary>
     public long ConnectionRetries => Interlocked.Read(ref connectionRetries);
@@ -91,6 +115,9 @@ public sealed class LoadMetrics
         Interlocked.Exchange(ref answers, 0);
         Interlocked.Exchange(ref examsStarted, 0);
         Interlocked.Exchange(ref examsCompleted, 0);
+        Interlocked.Exchange(ref practiceStarted, 0);
+        Interlocked.Exchange(ref practiceAnswers, 0);
+        Interlocked.Exchange(ref practiceCompleted, 0);
         Interlocked.Exchange(ref connectionRetries, 0);
         Interlocked.Exchange(ref transientRetries, 0);
         Interlocked.Exchange(ref poolStarved, 0);
@@ -102,6 +129,12 @@ public sealed class LoadMetrics
     internal void ExamStarted() => Interlocked.Increment(ref examsStarted);
 
     internal void ExamCompleted() => Interlocked.Increment(ref examsCompleted);
+
+    internal void PracticeSessionStarted() => Interlocked.Increment(ref practiceStarted);
+
+    internal void PracticeAnswerAcknowledged() => Interlocked.Increment(ref practiceAnswers);
+
+    internal void PracticeSessionCompleted() => Interlocked.Increment(ref practiceCompleted);
 
     internal void ConnectionRetried() => Interlocked.Increment(ref connectionRetries);
 
@@ -161,5 +194,7 @@ public sealed class LoadMetrics
     private static SortedDictionary<string, T> ByKey<T>(ConcurrentDictionary<(ExamEndpoint Endpoint, string Status), T> values) =>
         new(values.ToDictionary(e => $"{Name(e.Key.Endpoint)} {e.Key.Status}", e => e.Value), StringComparer.Ordinal);
 
-    private static string Name(ExamEndpoint endpoint) => endpoint.ToString().ToLowerInvariant();
+    // "start", "practice-answer": the enum's words, lower case, joined by hyphens.
+    private static string Name(ExamEndpoint endpoint) =>
+        string.Concat(endpoint.ToString().Select((c, k) => k > 0 && char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

@@ -18,7 +18,7 @@ public sealed record LoadOptions
     /// <summary>Closed loop: examinees in flight at once (also the parallelism of the hold phase and of pool filling).</summary>
     public int Concurrency { get; init; } = 16;
 
-    /// <summary>Closed loop: examinees in total; 0 runs until <see cref="Duration"/>.</summary>
+    /// <summary>Closed loop: students in total (exams and practice sessions); 0 runs until <see cref="Duration"/>.</summary>
     public int Examinees { get; init; } = 200;
 
     /// <summary>Open loop: answers per second, scheduled at fixed intervals; null for closed loop.</summary>
@@ -35,6 +35,15 @@ public sealed record LoadOptions
     /// in flight: when the server falls behind, further scheduled answers wait for a session, and that wait counts.
     /// </summary>
     public int? OpenSessions { get; init; }
+
+    /// <summary>
+    /// Closed loop: the share of students (0 to 1) who run a practice session (generate, answer every question,
+    /// complete) instead of an exam, as a student of the run who completed an exam; 0 for exams only.
+    /// </summary>
+    public double PracticeShare { get; init; }
+
+    /// <summary>Questions in each practice session of the closed loop's practice share.</summary>
+    public int PracticeSize { get; init; } = 10;
 
     /// <summary>Maximum test length asked for at start.</summary>
     public int MaxItems { get; init; } = 30;
@@ -73,6 +82,9 @@ public sealed record LoadOptions
         Require(Duration > TimeSpan.Zero && Duration <= TimeSpan.FromHours(1), "the duration must be > 0 and ≤ 1 hour");
         Require(OpenSessions is null or >= 1, "open sessions must be ≥ 1");
         Require(MaxItems is >= 1 and <= 200, "max items must be 1 to 200");
+        Require(PracticeShare is >= 0 and <= 1, "the practice share must be 0 to 1");
+        Require(PracticeShare == 0 || Rate is null, "a practice share needs the closed loop (no --rate)");
+        Require(PracticeSize is >= 1 and <= 100, "the practice size must be 1 to 100");
         Require(SeTarget is null || SeTarget.Value is >= 0.05 and <= 2, "the SE target must be 0.05 to 2");
         Require(HoldSessions is >= 0 and <= 100_000, "hold sessions must be 0 to 100000");
         Require(HoldAnswers is >= 0 and < 200, "hold answers must be 0 to 199");

@@ -29,16 +29,17 @@ public sealed record LoadReport
     /// <summary>The machine's 1-minute load average when the load phase began and ended (Linux), to judge how noisy it was.</summary>
     public double[]? LoadAverage { get; init; }
 
-    /// <summary>Answers acknowledged during the load phase.</summary>
+    /// <summary>Exam answers acknowledged during the load phase.</summary>
     public required long Answers { get; init; }
 
     /// <summary>
-    /// CPU microseconds per acknowledged answer over the load phase, per process group (ExamApi, Redis, PostgreSQL, the
-    /// orchestrator, this process…), when the target can measure them (a graph started by the generator).
+    /// CPU microseconds per acknowledged answer (exam and practice) over the load phase, per process group (ExamApi,
+    /// Redis, PostgreSQL, the orchestrator, this process…), when the target can measure them (a graph started by the
+    /// generator).
     /// </summary>
     public IReadOnlyDictionary<string, double>? CpuMicrosecondsPerAnswer { get; init; }
 
-    /// <summary>Answers acknowledged per second of the load phase.</summary>
+    /// <summary>Exam answers acknowledged per second of the load phase.</summary>
     public required double AnswersPerSecond { get; init; }
 
     /// <summary>Exams started during the load phase.</summary>
@@ -74,8 +75,14 @@ public sealed record LoadReport
     /// <summary>Rows written to Postgres by the load and hold phases (not the warm-up).</summary>
     public required RowsWritten Rows { get; init; }
 
-    /// <summary>The verification pass over every session of the run.</summary>
+    /// <summary>The verification pass over every exam of the run.</summary>
     public required VerificationResult Verification { get; init; }
+
+    /// <summary>The closed loop's practice sessions, when it had a practice share.</summary>
+    public PracticeMixResult? Practice { get; init; }
+
+    /// <summary>Every exam and practice session of the run verified.</summary>
+    public bool Passed => Verification.Passed && (Practice?.Verification.Passed ?? true);
 
     /// <summary>The pgbench ceiling (measured just before the load), when it ran.</summary>
     public PgBenchResult? PgBench { get; init; }
@@ -86,6 +93,18 @@ public sealed record LoadReport
     /// <summary>Answers/s as a fraction of pgbench's single-insert tps on the same Postgres.</summary>
     public double? AnswersPerPgBenchTps => PgBench is { Tps: > 0 } pgbench ? AnswersPerSecond / pgbench.Tps : null;
 }
+
+/// <summary>The practice sessions of a closed loop with a practice share, over the load phase (verification: the whole run).</summary>
+/// <param name="SessionsStarted">Practice sessions generated.</param>
+/// <param name="SessionsCompleted">Practice sessions completed.</param>
+/// <param name="SessionsPerSecond">Completed per second.</param>
+/// <param name="Answers">Practice answers acknowledged.</param>
+/// <param name="AnswersPerSecond">Acknowledged per second.</param>
+/// <param name="Cache">Lookups per practice cache layer (<c>GET /api/cache/stats</c> after the load phase minus before it, every replica).</param>
+/// <param name="Verification">The practice verification pass over every practice session of the run.</param>
+public sealed record PracticeMixResult(
+    long SessionsStarted, long SessionsCompleted, double SessionsPerSecond, long Answers, double AnswersPerSecond,
+    IReadOnlyList<LayerLookups> Cache, PracticeVerification Verification);
 
 /// <summary>
 /// One load run against a target: imports or reads the item bank, measures the pgbench ceiling, drives the closed or
@@ -99,6 +118,12 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
 
     /// <summary>Sessions started and answers acknowledged so far.</summary>
     public AnswerLedger Ledger { get; } = new();
+
+    /// <summary>Practice sessions generated and answers acknowledged so far.</summary>
+    public PracticeLedger Practice { get; } = new();
+
+    // Students who completed an exam, in the warm-up or after it: the practice share's students.
+    private readonly PracticePool graduates = new();
 
     private readonly CancellationTokenSource noMoreExams = new();
 
@@ -141,11 +166,15 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             var warmupMetrics = new LoadMetrics();
             using var warmupClient = new ExamApiClient(target, warmupMetrics, options.RequestTimeout);
             var warmup = options with { Examinees = 0, Duration = options.Warmup };
-            await ClosedLoop.RunAsync(new LoadContext(warmupClient, bank, Ledger, warmupMetrics, warmup, runId + "-warmup"), cancellationToken);
+            await ClosedLoop.RunAsync(new LoadContext(warmupClient, bank, Ledger, warmupMetrics, warmup, runId + "-warmup") { Practice = Practice, Graduates = graduates }, cancellationToken);
         }
 
-        var context = new LoadContext(client, bank, Ledger, Metrics, options, runId) { NoMoreExams = noMoreExams.Token };
+        var context = new LoadContext(client, bank, Ledger, Metrics, options, runId) { Practice = Practice, Graduates = graduates, NoMoreExams = noMoreExams.Token };
         var rowsBefore = await CountRowsAsync(cancellationToken);
+        // Its own client, so the statistics reads stay out of the load's latency table.
+        using var adminClient = new ExamApiClient(target, new LoadMetrics(), options.RequestTimeout);
+        var practising = options.PracticeShare > 0;
+        var cacheBefore = practising ? await CacheLookups.ReadAsync(adminClient, cancellationToken) : null;
 
         Metrics.Phase = options.Rate is null ? "closed loop" : options.Settle > TimeSpan.Zero ? "open loop (settling)" : "open loop";
         var loadAverageBefore = MachineLoadAverage();
@@ -161,9 +190,11 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
         if (openLoop is null) await ClosedLoop.RunAsync(context, cancellationToken);
         var loadSeconds = openLoop?.Seconds ?? clock.Elapsed.TotalSeconds;
         var (answers, started, completed) = (Metrics.Answers, Metrics.ExamsStarted, Metrics.ExamsCompleted);
+        var (practiceStarted, practiceAnswers, practiceCompleted) = (Metrics.PracticeStarted, Metrics.PracticeAnswers, Metrics.PracticeCompleted);
         var cpuAfter = target.SampleCpu?.Invoke();
         var latency = Metrics.LatencySummaries();
         var loadAverageAfter = MachineLoadAverage();
+        var cacheLookups = practising ? CacheLookups.Delta(cacheBefore!, await CacheLookups.ReadAsync(adminClient, cancellationToken)) : null;
 
         HoldResult? hold = null;
         if (options.HoldSessions > 0)
@@ -175,6 +206,10 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
 
         Metrics.Phase = "verify";
         var verification = await new RunVerifier(target.PostgresConnectionString).VerifyAsync(Ledger, cancellationToken);
+        var practice = practising
+            ? new PracticeMixResult(practiceStarted, practiceCompleted, practiceCompleted / loadSeconds, practiceAnswers, practiceAnswers / loadSeconds,
+                cacheLookups!, await new PracticeVerifier(target.PostgresConnectionString).VerifyAsync(Practice, cancellationToken))
+            : null;
         Metrics.Phase = "done";
 
         return new LoadReport
@@ -187,9 +222,9 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             LoadAverage = loadAverageBefore is { } before && loadAverageAfter is { } after ? [before, after] : null,
             Answers = answers,
             AnswersPerSecond = answers / loadSeconds,
-            CpuMicrosecondsPerAnswer = cpuBefore is null || cpuAfter is null || answers == 0 ? null
+            CpuMicrosecondsPerAnswer = cpuBefore is null || cpuAfter is null || answers + practiceAnswers == 0 ? null
                 : cpuAfter.Where(group => cpuBefore.ContainsKey(group.Key))
-                    .ToDictionary(group => group.Key, group => (group.Value - cpuBefore[group.Key]) * 1e6 / answers, StringComparer.Ordinal),
+                    .ToDictionary(group => group.Key, group => (group.Value - cpuBefore[group.Key]) * 1e6 / (answers + practiceAnswers), StringComparer.Ordinal),
             ExamsStarted = started,
             ExamsCompleted = completed,
             ExamsPerSecond = completed / loadSeconds,
@@ -202,12 +237,14 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             Hold = hold,
             Rows = new RowsWritten(rowsAfter.Attempts - rowsBefore.Attempts, rowsAfter.Sessions - rowsBefore.Sessions),
             Verification = verification,
+            Practice = practice,
             PgBench = pgbench,
             PgBenchError = pgbenchError,
         };
     }
 
-    private static double? MachineLoadAverage()
+    /// <summary>The machine's 1-minute load average (Linux), to judge how noisy a measurement was.</summary>
+    internal static double? MachineLoadAverage()
     {
         const string path = "/proc/loadavg";
         return File.Exists(path) && double.TryParse(File.ReadAllText(path).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
