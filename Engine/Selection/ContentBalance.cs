@@ -30,9 +30,11 @@ public sealed class ContentBalance
 
     /// <summary>
     /// The topic to draw from next (index into <see cref="ItemBank.Topics"/>), or −1 when no targeted topic has an item
-    /// left. Ties go to the larger target, then to the first topic in ordinal order.
+    /// left. Shares count the administered items; a topic is skipped once its administered items plus its
+    /// <paramref name="unavailablePerTopic"/> (items skipped without being administered) are all of its items. Ties go
+    /// to the larger target, then to the first topic in ordinal order.
     /// </summary>
-    internal int ChooseTopic(ItemBank bank, ReadOnlySpan<int> administered)
+    internal int ChooseTopic(ItemBank bank, ReadOnlySpan<int> administered, ReadOnlySpan<int> unavailablePerTopic)
     {
         Span<int> given = bank.Topics.Count <= 128 ? stackalloc int[bank.Topics.Count] : new int[bank.Topics.Count];
         foreach (var item in administered) given[bank.TopicIndexOf(item)]++;
@@ -40,7 +42,7 @@ public sealed class ContentBalance
         double bestDeficit = double.NegativeInfinity, bestTarget = 0;
         for (var t = 0; t < bank.Topics.Count; t++)
         {
-            if (given[t] >= bank.ItemCountInTopic(t) || !_targets.TryGetValue(bank.Topics[t], out var target) || target <= 0) continue;
+            if (given[t] + unavailablePerTopic[t] >= bank.ItemCountInTopic(t) || !_targets.TryGetValue(bank.Topics[t], out var target) || target <= 0) continue;
             var share = administered.IsEmpty ? 0 : (double)given[t] / administered.Length;
             var deficit = target - share;
             if (deficit > bestDeficit || (deficit == bestDeficit && target > bestTarget))

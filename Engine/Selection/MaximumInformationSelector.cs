@@ -24,7 +24,15 @@ public sealed class MaximumInformationSelector : IItemSelector
     }
 
     /// <inheritdoc />
-    public ItemSelection? Select(ItemBank bank, double theta, ReadOnlySpan<int> administered, Random random)
+    public ItemSelection? Select(ItemBank bank, double theta, ReadOnlySpan<int> administered, Random random) =>
+        Select(bank, theta, administered, [], random);
+
+    /// <summary>
+    /// The next item among those neither in <paramref name="administered"/> nor in <paramref name="unavailable"/>
+    /// (retired items, an administered item's enemies, topics a blueprint closed). Unavailable items are skipped but, unlike
+    /// administered ones, do not count towards a topic's share in content balancing.
+    /// </summary>
+    public ItemSelection? Select(ItemBank bank, double theta, ReadOnlySpan<int> administered, ReadOnlySpan<int> unavailable, Random random)
     {
         ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(random);
@@ -40,7 +48,18 @@ public sealed class MaximumInformationSelector : IItemSelector
                     throw new ArgumentOutOfRangeException(nameof(administered), item, $"Administered item {item} is outside the bank of {bank.Count} items.");
                 given[item] = true;
             }
-            var topic = _content?.ChooseTopic(bank, administered) ?? -1;
+            // Unavailable items are skipped like administered ones; content balancing only needs how many each topic lost.
+            var topicCount = _content is null ? 0 : bank.Topics.Count;
+            Span<int> unavailablePerTopic = topicCount <= 128 ? stackalloc int[topicCount] : new int[topicCount];
+            foreach (var item in unavailable)
+            {
+                if ((uint)item >= (uint)bank.Count)
+                    throw new ArgumentOutOfRangeException(nameof(unavailable), item, $"Unavailable item {item} is outside the bank of {bank.Count} items.");
+                if (given[item]) continue;
+                given[item] = true;
+                if (topicCount > 0) unavailablePerTopic[bank.TopicIndexOf(item)]++;
+            }
+            var topic = _content?.ChooseTopic(bank, administered, unavailablePerTopic) ?? -1;
             var ranked = TopCandidates(bank, theta, given, topic, rankedBuffer.AsSpan(0, Math.Max(_exposure.CandidatesNeeded, 1 + _runnersUp)));
             if (ranked.IsEmpty) return null;
 

@@ -7,9 +7,16 @@ public readonly record struct StopDecision(bool Stop, string? Rule)
     public static StopDecision Continue { get; } = new(false, null);
 }
 
+/// <summary>A condition that must hold before precision or classification rules may end a test (e.g. content minimums met).</summary>
+public interface IStoppingGate
+{
+    /// <summary>True when rules other than the maximum length and bank exhaustion may end the test now.</summary>
+    bool AllowsStop(in StoppingContext context);
+}
+
 /// <summary>
 /// A composition of stopping rules: the first rule that is met ends the test, except that no rule but bank exhaustion
-/// and the maximum length may end it before <see cref="MinItems"/> items.
+/// and the maximum length may end it before <see cref="MinItems"/> items, or while the <see cref="Gate"/> holds it open.
 /// </summary>
 public sealed class StoppingPolicy
 {
@@ -35,6 +42,9 @@ public sealed class StoppingPolicy
     /// <summary>Items to give before precision or classification rules may end the test.</summary>
     public int MinItems { get; }
 
+    /// <summary>A further condition before rules other than the maximum length may end the test; null for none.</summary>
+    public IStoppingGate? Gate { get; init; }
+
     /// <summary>The rules, in the order they are checked.</summary>
     public IReadOnlyList<IStoppingRule> Rules => _rules;
 
@@ -45,9 +55,10 @@ public sealed class StoppingPolicy
     public StopDecision Evaluate(in StoppingContext context)
     {
         if (Exhausted.IsMet(context)) return new StopDecision(true, Exhausted.Name);
+        var held = context.ItemsAdministered < MinItems || (Gate is not null && !Gate.AllowsStop(context));
         foreach (var rule in _rules)
         {
-            if (context.ItemsAdministered < MinItems && rule is not (MaxItemsRule or BankExhaustedRule)) continue;
+            if (held && rule is not (MaxItemsRule or BankExhaustedRule)) continue;
             if (rule.IsMet(context)) return new StopDecision(true, rule.Name);
         }
         return StopDecision.Continue;
