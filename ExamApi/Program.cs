@@ -13,6 +13,7 @@ app.MapOpenApiDocuments();
 app.MapAdaptiveApi();
 app.MapStudentsApi();
 app.MapItemsApi();
+app.MapDesignsApi();
 app.MapMonitoringApi();
 app.MapPracticeApi();
 app.MapCacheApi();

@@ -1,5 +1,6 @@
 using ExamStore.Bank;
 using ExamStore.Data;
+using ExamStore.Designs;
 using ExamStore.HotState;
 using ExamStore.Practice;
 using ExamStore.Sessions;
@@ -28,7 +29,11 @@ public static class ExamStoreServiceCollectionExtensions
         var hotStateOptions = new HotStateOptions();
         if (section.GetValue<double?>("SessionTtlMinutes") is { } ttl) hotStateOptions.SessionTtl = TimeSpan.FromMinutes(ttl);
         services.TryAddSingleton(hotStateOptions);
-        services.TryAddSingleton(new ExamLimits());
+        services.TryAddSingleton<ExamDesignStore>();
+        var activation = new DesignActivationOptions();
+        section.GetSection("Designs").Bind(activation);
+        services.TryAddSingleton(activation);
+        services.TryAddSingleton<DesignActivation>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RedisHealth>();
         services.TryAddSingleton<SessionStateStore>();

@@ -28,6 +28,12 @@ internal static class AdaptiveApi
             .WithName("CompleteExam").WithSummary("Complete the exam; returns its summary");
         group.MapGet("/{sessionId}", GetStatus)
             .WithName("GetExamStatus").WithSummary("Where the exam stands: state, θ, SE, answered, TTL and last activity");
+        group.MapMethods("/{sessionId}", [HttpMethods.Head], SessionExists)
+            .WithName("ExamExists").WithSummary("200 when the session exists, 404 when not (no body)");
+        group.MapGet("/{sessionId}/ttl", GetTimeToLive)
+            .WithName("GetExamTtl").WithSummary("Seconds until an active exam's session state expires unless it is answered or extended");
+        group.MapGet("/{sessionId}/summary", GetSummary)
+            .WithName("GetExamSummary").WithSummary("θ, SE, items answered and the classification so far, without completing the exam");
         group.MapPost("/{sessionId}/extend", ExtendSession)
             .Accepts<ExtendSessionRequest>("application/json")
             .WithName("ExtendSession").WithSummary("Set the session's time to live (seconds)");
@@ -40,12 +46,15 @@ internal static class AdaptiveApi
     {
         var (request, problem) = await JsonRequestBody.ReadAsync<StartExamRequest>(context.Request, services.Json, context.RequestAborted);
         if (problem is not null) return problem;
-        if (request!.StudentId is null) return ExamProblems.Invalid("studentId", "studentId is required.");
-        if (request.Subject is null) return ExamProblems.Invalid("subject", "subject is required.");
+        if (request!.OtherFields is { Count: > 0 } other)
+        {
+            var field = other.Keys.Order(StringComparer.Ordinal).First();
+            return ExamProblems.Invalid(field, $"'{field}' is not accepted: the exam design (designId) decides how the exam runs; the request names only studentId and designId (or subject, for its default design).");
+        }
+        if (request.StudentId is null) return ExamProblems.Invalid("studentId", "studentId is required.");
+        if (request.DesignId is null && request.Subject is null) return ExamProblems.Invalid("designId", "designId (or subject, for the subject's default design) is required.");
 
-        var started = await services.Exams.StartAsync(
-            new ExamRequest(request.StudentId, request.Subject, request.MaxItems, request.MinItems, request.SeTarget, request.Estimator, request.TimeLimitSeconds),
-            context.RequestAborted);
+        var started = await services.Exams.StartAsync(new ExamRequest(request.StudentId, request.DesignId, request.Subject), context.RequestAborted);
         return TypedResults.Created($"/api/adaptive/{started.SessionId}", started);
     }
 
@@ -127,7 +136,30 @@ internal static class AdaptiveApi
             return TypedResults.Problem("The history is available once the exam is completed.", statusCode: StatusCodes.Status409Conflict, title: "Exam not completed",
                 extensions: new Dictionary<string, object?> { ["field"] = "sessionId" });
         var steps = await services.Exams.HistoryAsync(id, context.RequestAborted);
-        return TypedResults.Ok(new ExamHistory(id, summary.State, summary.StopReason, steps));
+        return TypedResults.Ok(new ExamHistory(id, summary.State, summary.StopReason, summary.Classification, steps));
+    }
+
+    public static async Task<Results<Ok, ProblemHttpResult>> SessionExists(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
+    {
+        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
+        if (!SessionCredentials.HoldsToken(context.Request, services.Exams, id)) return SessionCredentials.TokenRequired(context);
+        return await services.Exams.ExistsAsync(id, context.RequestAborted) ? TypedResults.Ok() : SessionNotFound();
+    }
+
+    public static async Task<Results<Ok<SessionTimeToLive>, ProblemHttpResult>> GetTimeToLive(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
+    {
+        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
+        if (!SessionCredentials.HoldsToken(context.Request, services.Exams, id)) return SessionCredentials.TokenRequired(context);
+        return await services.Exams.TimeToLiveAsync(id, context.RequestAborted) is { } ttl
+            ? TypedResults.Ok(new SessionTimeToLive(id, ttl))
+            : TypedResults.Problem("The exam is not active (or does not exist): only an active exam has a time to live.", statusCode: StatusCodes.Status404NotFound, title: "No active exam");
+    }
+
+    public static async Task<Results<Ok<ExamSummary>, ProblemHttpResult>> GetSummary(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
+    {
+        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
+        if (!SessionCredentials.HoldsToken(context.Request, services.Exams, id)) return SessionCredentials.TokenRequired(context);
+        return await services.Exams.ProgressAsync(id, context.RequestAborted) is { } summary ? TypedResults.Ok(summary) : SessionNotFound();
     }
 
     private static ProblemHttpResult SessionNotFound() =>

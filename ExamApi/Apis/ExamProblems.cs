@@ -17,6 +17,7 @@ internal static class ExamProblems
         };
         var extensions = new Dictionary<string, object?>();
         if (error.Field is not null) extensions["field"] = error.Field;
+        if (error.Errors is not null) extensions["errors"] = error.Errors;
         return TypedResults.Problem(error.Message, statusCode: status, title: error.Title, extensions: extensions);
     }
 

@@ -94,10 +94,14 @@ internal static class MonitoringApi
             // The loads are issued together; the multiplexer pipelines them into one batch of round trips.
             var ids = entries.Select(e => e.SessionId).ToArray();
             var states = await Task.WhenAll(ids.Select(services.HotState.LoadAsync));
+            var maxItems = new int?[states.Length];
             for (var k = 0; k < states.Length; k++)
             {
-                // Redis keeps no θ/SE; they are replayed from the answers with the subject's bank.
-                if (states[k] is { } state && await services.Banks.GetAsync(state.Subject) is { } snapshot) states[k] = ExamEngine.WithEstimate(snapshot, state);
+                // Redis keeps no θ/SE; they are replayed from the answers with the subject's bank and the session's design.
+                if (states[k] is not { } state || await services.Banks.GetAsync(state.Subject) is not { } snapshot) continue;
+                var design = await services.Designs.ByKeyAsync(state.DesignKey, CancellationToken.None);
+                states[k] = ExamEngine.WithEstimate(snapshot, design, state);
+                maxItems[k] = design.Definition.Stopping?.MaxItems;
             }
             var now = services.Clock.GetUtcNow().UtcDateTime;
             var sessions = new ActiveSessionSummary[ids.Length];
@@ -106,7 +110,7 @@ internal static class MonitoringApi
                 var lastActivity = entries[k].LastActivity;
                 var state = states[k];
                 sessions[k] = new ActiveSessionSummary(ids[k], lastActivity, (int)Math.Max(0, (now - lastActivity).TotalSeconds), state is not null,
-                    state?.Subject, state?.Exam.Count, state?.Settings.MaxItems, state is { Exam.HasEstimate: true } ? state.Exam.Theta : null,
+                    state?.Subject, state?.Exam.Count, maxItems[k], state is { Exam.HasEstimate: true } ? state.Exam.Theta : null,
                     state is not null && double.IsFinite(state.Exam.StandardError) ? state.Exam.StandardError : null, state?.ExpiresAt);
             }
             return TypedResults.Ok(new ActiveSessionPage(total, start, take, sessions));
@@ -212,4 +216,4 @@ internal static class MonitoringApi
 }
 
 /// <summary>What the monitoring endpoints need.</summary>
-internal sealed record MonitoringServices(IConnectionMultiplexer Redis, SessionStateStore HotState, QuestionCache Questions, ItemBankCache Banks, TimeProvider Clock);
+internal sealed record MonitoringServices(IConnectionMultiplexer Redis, SessionStateStore HotState, QuestionCache Questions, ItemBankCache Banks, ExamStore.Designs.ExamDesignStore Designs, TimeProvider Clock);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Engine.Bank;
+using Engine.Design;
 using Engine.Models;
 using ExamStore.Data;
 using ExamStore.Sessions;
@@ -13,9 +14,13 @@ namespace ExamStore.Bank;
 public sealed class BankSnapshot
 {
     private readonly Dictionary<long, int> _indexOf;
+    private readonly ItemEntity[] _items;
+    private readonly ConcurrentDictionary<double, ItemBank> _banksByScaling = new();
+    private readonly ConcurrentDictionary<long, CompiledDesign> _designs = new();
 
     private BankSnapshot(string subject, long version, ItemEntity[] items)
     {
+        _items = items;
         Subject = subject;
         Version = version;
         ItemIds = items.Select(i => i.Id).ToArray();
@@ -23,9 +28,8 @@ public sealed class BankSnapshot
         OptionCounts = items.Select(i => i.Options.Count).ToArray();
         RetiredIndices = Enumerable.Range(0, items.Length).Where(i => items[i].Status == ItemStatus.Retired).ToArray();
         _indexOf = Enumerable.Range(0, items.Length).ToDictionary(i => ItemIds[i]);
-        Bank = new ItemBank(
-            items.Select(i => (IItemModel)new LogisticItem(i.A, i.B, i.C, i.D, LogisticItem.DefaultScaling, i.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))),
-            items.Select(i => i.Topic));
+        Bank = Build(items, LogisticItem.DefaultScaling);
+        _banksByScaling[LogisticItem.DefaultScaling] = Bank;
     }
 
     /// <summary>Subject.</summary>
@@ -62,15 +66,20 @@ public sealed class BankSnapshot
     public static BankSnapshot Create(string subject, long version, IEnumerable<ItemEntity> items) =>
         new(subject, version, items.OrderBy(i => i.Id).ToArray());
 
+    /// <summary>The Engine bank with the scaling constant D (1 or 1.702), built once per snapshot and D.</summary>
+    public ItemBank BankAt(double scaling) => _banksByScaling.GetOrAdd(scaling, d => Build(_items, d));
+
+    /// <summary>
+    /// A design version composed for this snapshot (its bank at the design's D, retired items never selected), built once
+    /// per snapshot and version; throws <see cref="DesignException"/> when the version no longer fits the bank.
+    /// </summary>
+    public CompiledDesign Compile(long designKey, TestDesign design) =>
+        _designs.GetOrAdd(designKey, _ => DesignCompiler.Compile(design, BankAt(design.Scaling), ItemIds, RetiredIndices));
+
     /// <summary>The bank index of an item id, or −1 when the item is not in this subject.</summary>
     public int IndexOf(long itemId) => _indexOf.TryGetValue(itemId, out var index) ? index : -1;
 
-    /// <summary>The administered items plus the retired ones: everything the selector must skip.</summary>
-    public int[] Excluded(ReadOnlySpan<int> administered)
-    {
-        var excluded = new int[administered.Length + RetiredIndices.Count];
-        administered.CopyTo(excluded);
-        for (var k = 0; k < RetiredIndices.Count; k++) excluded[administered.Length + k] = RetiredIndices[k];
-        return excluded;
-    }
+    private static ItemBank Build(ItemEntity[] items, double scaling) => new(
+        items.Select(i => (IItemModel)new LogisticItem(i.A, i.B, i.C, i.D, scaling, i.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+        items.Select(i => i.Topic));
 }

@@ -84,6 +84,9 @@ public sealed class ExamSessionEntity
     /// <summary>The item bank version the exam started on.</summary>
     public long BankVersion { get; set; }
 
+    /// <summary>The key of the exam design version the exam runs (null only for exams ended before designs existed).</summary>
+    public long? DesignKey { get; set; }
+
     /// <summary>"active", "completed" or "abandoned".</summary>
     public string Status { get; set; } = SessionStatus.Active;
 

@@ -58,6 +58,7 @@ public sealed class ExamDbContext(DbContextOptions<ExamDbContext> options) : DbC
             session.Property(s => s.Subject).HasColumnName("subject");
             session.Property(s => s.Configuration).HasColumnName("configuration").HasColumnType("jsonb");
             session.Property(s => s.BankVersion).HasColumnName("bank_version");
+            session.Property(s => s.DesignKey).HasColumnName("design_key");
             session.Property(s => s.Status).HasColumnName("status");
             session.Property(s => s.Theta).HasColumnName("theta");
             session.Property(s => s.Se).HasColumnName("se");

@@ -5,37 +5,14 @@ using ExamStore.Sessions;
 
 namespace ExamStore.HotState;
 
-/// <summary>Which estimator an exam uses (stored as one byte in the hot state).</summary>
-public enum EstimatorKind : byte
-{
-    /// <summary>Expected a posteriori.</summary>
-    Eap = 0,
-
-    /// <summary>Maximum likelihood.</summary>
-    Ml = 1,
-
-    /// <summary>Bayes modal.</summary>
-    Bm = 2,
-
-    /// <summary>Warm's weighted likelihood.</summary>
-    Wl = 3,
-}
-
-/// <summary>The settings an exam runs with; small enough to travel with the hot state.</summary>
-/// <param name="Estimator">Ability estimator.</param>
-/// <param name="MaxItems">Maximum test length.</param>
-/// <param name="MinItems">Minimum test length before the SE target may end the exam.</param>
-/// <param name="SeTarget">Standard error that ends the exam, or null for none.</param>
-public sealed record ExamSettings(EstimatorKind Estimator, int MaxItems, int MinItems, double? SeTarget);
-
 /// <summary>
 /// Everything an API instance needs to process the next answer of an active session without reading Postgres:
-/// the engine state (items as bank indices, responses, θ, SE, current item) plus the session's settings and clocks.
+/// the engine state (items as bank indices, responses, θ, SE, current item) plus the session's design version and clocks.
 /// It never holds an answer key or item content. Read back from Redis it has no θ and SE (see <see cref="ToBytes"/>).
 /// </summary>
 /// <param name="Subject">Subject, which selects the item bank.</param>
 /// <param name="BankVersion">The bank version the session started on.</param>
-/// <param name="Settings">Exam settings.</param>
+/// <param name="DesignKey">The key of the exam design version the session runs (see <see cref="Designs.DesignVersion"/>).</param>
 /// <param name="Seed">Seed of the session's item selection randomness (see <see cref="SelectionSeed"/>).</param>
 /// <param name="LastActivity">Start or last answer.</param>
 /// <param name="ServedAt">When the current item was served.</param>
@@ -44,18 +21,16 @@ public sealed record ExamSettings(EstimatorKind Estimator, int MaxItems, int Min
 public sealed record SessionHotState(
     string Subject,
     long BankVersion,
-    ExamSettings Settings,
+    long DesignKey,
     int Seed,
     DateTime LastActivity,
     DateTime ServedAt,
     DateTime? ExpiresAt,
     ExamState Exam)
 {
-    private const byte FormatVersion = 2;
-    private const byte EstimatorMask = 0b0011;
-    private const byte HasSeTarget = 0b0100;
-    private const byte HasExpiry = 0b1000;
-    private const int MaxHeader = 2 + 3 * 10 + 8 + 4 + 3 * 10 + 10;
+    private const byte FormatVersion = 3;
+    private const byte HasExpiry = 0b0001;
+    private const int MaxHeader = 2 + 2 * 10 + 4 + 3 * 10 + 10;
 
     /// <summary>
     /// The seed of the selection made after <paramref name="answered"/> answers. Deriving it from the session seed and
@@ -64,8 +39,7 @@ public sealed record SessionHotState(
     public static int SelectionSeed(int seed, int answered) => unchecked(seed * 486_187_739 + answered * 16_777_619) & int.MaxValue;
 
     /// <summary>
-    /// Compact binary form: format, flags (estimator, which optional fields follow), varint bank version and lengths,
-    /// the SE target when set, the seed, varint times in Unix milliseconds (served and expiry as offsets from the last
+    /// Compact binary form: format, flags (whether an expiry follows), varint bank version and design key, the seed, varint times in Unix milliseconds (served and expiry as offsets from the last
     /// activity), the subject, then the engine state without θ and SE (<see cref="ExamEngine.WithEstimate"/> replays
     /// them bit for bit where a reader needs them; the answer path does not). About 70 bytes with 30 answers from a
     /// 500-item bank, which with the key and the index keeps a session under 256 bytes of Redis memory.
@@ -78,15 +52,9 @@ public sealed record SessionHotState(
         var lastActivity = ToUnixMs(LastActivity);
         var length = 0;
         header[length++] = FormatVersion;
-        header[length++] = (byte)((byte)Settings.Estimator | (Settings.SeTarget is null ? 0 : HasSeTarget) | (ExpiresAt is null ? 0 : HasExpiry));
+        header[length++] = ExpiresAt is null ? (byte)0 : HasExpiry;
         WriteVarint(header, ref length, (ulong)BankVersion);
-        WriteVarint(header, ref length, (ulong)Settings.MaxItems);
-        WriteVarint(header, ref length, (ulong)Settings.MinItems);
-        if (Settings.SeTarget is { } target)
-        {
-            BinaryPrimitives.WriteDoubleLittleEndian(header[length..], target);
-            length += 8;
-        }
+        WriteVarint(header, ref length, (ulong)DesignKey);
         BinaryPrimitives.WriteInt32LittleEndian(header[length..], Seed);
         length += 4;
         WriteVarint(header, ref length, (ulong)lastActivity);
@@ -119,16 +87,10 @@ public sealed record SessionHotState(
         if (data.Length < 2) throw new FormatException($"Session state is {data.Length} bytes; at least 2 are needed.");
         if (data[0] != FormatVersion) throw new FormatException($"Session state format {data[0]} is not supported.");
         var flags = data[1];
-        if ((flags & ~(EstimatorMask | HasSeTarget | HasExpiry)) != 0) throw new FormatException($"Session state flags 0x{flags:x2} are not valid.");
+        if ((flags & ~HasExpiry) != 0) throw new FormatException($"Session state flags 0x{flags:x2} are not valid.");
         var position = 2;
-        var bankVersion = (long)ReadVarint(data, ref position);
-        var maxItems = checked((int)ReadVarint(data, ref position));
-        var minItems = checked((int)ReadVarint(data, ref position));
-        double? seTarget = null;
-        if ((flags & HasSeTarget) != 0)
-        {
-            seTarget = BinaryPrimitives.ReadDoubleLittleEndian(Take(data, ref position, 8));
-        }
+        var bankVersion = checked((long)ReadVarint(data, ref position));
+        var designKey = checked((long)ReadVarint(data, ref position));
         var seed = BinaryPrimitives.ReadInt32LittleEndian(Take(data, ref position, 4));
         var lastActivity = (long)ReadVarint(data, ref position);
         var servedAt = lastActivity + UnZigZag(ReadVarint(data, ref position));
@@ -138,7 +100,7 @@ public sealed record SessionHotState(
         return new SessionHotState(
             subject,
             bankVersion,
-            new ExamSettings((EstimatorKind)(flags & EstimatorMask), maxItems, minItems, seTarget),
+            designKey,
             seed,
             FromUnixMs(lastActivity),
             FromUnixMs(servedAt),

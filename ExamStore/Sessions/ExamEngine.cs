@@ -1,66 +1,46 @@
 using Engine;
-using Engine.Bank;
+using Engine.Design;
 using Engine.Estimation;
-using Engine.Selection;
-using Engine.Stopping;
 using ExamStore.Bank;
+using ExamStore.Designs;
 using ExamStore.HotState;
 
 namespace ExamStore.Sessions;
 
-/// <summary>Builds the Engine composition an exam runs with, from its bank snapshot and settings.</summary>
+/// <summary>Builds the Engine composition an exam runs with, from its bank snapshot and design version.</summary>
 public static class ExamEngine
 {
-    /// <summary>How many of the most informative items the first item is drawn from, so not every exam opens alike.</summary>
-    public const int FirstItemCandidates = 5;
-
-    private static readonly IAbilityEstimator[] Estimators =
-        [new ExpectedAPosterioriEstimator(), new MaximumLikelihoodEstimator(), new BayesModalEstimator(), new WeightedLikelihoodEstimator()];
-
     private static readonly ExpectedAPosterioriEstimator TopicEstimator = new();
 
-    /// <summary>The estimator for a kind.</summary>
-    public static IAbilityEstimator Estimator(EstimatorKind kind) => Estimators[(int)kind];
+    /// <summary>
+    /// The adaptive test of a design version on a bank snapshot (composed once per snapshot and version). A version
+    /// that no longer fits the bank (items retired since it was checked) is a conflict naming the fault.
+    /// </summary>
+    public static AdaptiveTest Create(BankSnapshot snapshot, DesignVersion design) => new(snapshot.BankAt(design.Definition.Scaling), Compile(snapshot, design).Options);
 
-    /// <summary>Parses "EAP", "ML", "BM" or "WL" (any case).</summary>
-    public static bool TryParseEstimator(string? name, out EstimatorKind kind)
+    /// <inheritdoc cref="Create"/>
+    public static CompiledDesign Compile(BankSnapshot snapshot, DesignVersion design)
     {
-        kind = EstimatorKind.Eap;
-        if (name is null) return true;
-        switch (name.ToUpperInvariant())
+        try
         {
-            case "EAP": kind = EstimatorKind.Eap; return true;
-            case "ML": kind = EstimatorKind.Ml; return true;
-            case "BM": kind = EstimatorKind.Bm; return true;
-            case "WL": kind = EstimatorKind.Wl; return true;
-            default: return false;
+            return snapshot.Compile(design.Key, design.Definition);
         }
-    }
-
-    /// <summary>The adaptive test for a session: its estimator, MFI that skips retired items, and its stopping rules.</summary>
-    public static AdaptiveTest Create(BankSnapshot snapshot, ExamSettings settings)
-    {
-        var rules = new List<IStoppingRule> { new MaxItemsRule(settings.MaxItems) };
-        if (settings.SeTarget is { } target) rules.Add(new StandardErrorRule(target));
-        var retired = snapshot.RetiredIndices.ToArray();
-        return new AdaptiveTest(snapshot.Bank, new AdaptiveTestOptions(
-            Estimator(settings.Estimator),
-            new SkippingSelector(new MaximumInformationSelector(), retired),
-            new StoppingPolicy(settings.MinItems, rules))
+        catch (DesignException error)
         {
-            FirstItemSelector = new SkippingSelector(new MaximumInformationSelector(ExposureControl.Randomesque(FirstItemCandidates)), retired),
-        });
+            throw new ExamException(ExamErrorKind.Conflict, "Design does not fit the bank",
+                $"Exam design '{design.DesignId}' version {design.Version} no longer fits the bank of '{design.Subject}': {error.Message}", "designId");
+        }
     }
 
     /// <summary>
     /// The hot state with θ and SE, replayed from its answers when it was read without them (Redis does not keep them):
     /// the same estimator on the same answers in the same order gives the same bits as the uninterrupted run.
     /// </summary>
-    public static SessionHotState WithEstimate(BankSnapshot snapshot, SessionHotState hot)
+    public static SessionHotState WithEstimate(BankSnapshot snapshot, DesignVersion design, SessionHotState hot)
     {
         if (hot.Exam.HasEstimate) return hot;
         var exam = hot.Exam;
-        return hot with { Exam = Create(snapshot, hot.Settings).Replay(exam.Items.ToArray(), exam.Responses.ToArray(), exam.CurrentItem, exam.Finished) };
+        return hot with { Exam = Create(snapshot, design).Replay(exam.Items.ToArray(), exam.Responses.ToArray(), exam.CurrentItem, exam.Finished) };
     }
 
     /// <summary>θ per topic from the answers in that topic alone (EAP), for the topics answered so far.</summary>
@@ -86,15 +66,5 @@ public static class ExamEngine
             p => p.Key,
             p => TopicEstimator.Estimate(snapshot.Bank, p.Value.Items.ToArray(), p.Value.Responses.ToArray()),
             StringComparer.Ordinal);
-    }
-
-    /// <summary>A selector that never picks the given items (retired ones) besides those already administered.</summary>
-    private sealed class SkippingSelector(IItemSelector inner, int[] skipped) : IItemSelector
-    {
-        public ItemSelection? Select(ItemBank bank, double theta, ReadOnlySpan<int> administered, Random random)
-        {
-            if (skipped.Length == 0) return inner.Select(bank, theta, administered, random);
-            return inner.Select(bank, theta, [.. administered, .. skipped], random);
-        }
     }
 }

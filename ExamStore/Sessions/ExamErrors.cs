@@ -29,6 +29,9 @@ public sealed class ExamException(ExamErrorKind kind, string title, string detai
 
     /// <summary>The request field at fault, if any.</summary>
     public string? Field { get; } = field;
+
+    /// <summary>Every fault by field when there are several (an invalid exam design), reported as ProblemDetails "errors".</summary>
+    public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
 }
 
 /// <summary>Runs the flows' Postgres calls so that an unreachable database is an <see cref="ExamErrorKind.Unavailable"/> error (503).</summary>

@@ -1,26 +1,20 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Text.Json;
+using Engine;
+using Engine.Design;
 using Engine.Estimation;
 using Engine.Selection;
 using Engine.State;
+using Engine.Stopping;
 using ExamStore.Bank;
 using ExamStore.Data;
+using ExamStore.Designs;
 using ExamStore.HotState;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace ExamStore.Sessions;
-
-/// <summary>Limits and defaults of exam settings.</summary>
-public sealed class ExamLimits
-{
-    /// <summary>Default maximum test length.</summary>
-    public int DefaultMaxItems { get; set; } = 30;
-
-    /// <summary>Largest maximum test length a request may ask for.</summary>
-    public int MaxItemsCap { get; set; } = 200;
-}
 
 /// <summary>
 /// The exam flows shared by ExamApi and CleanupWorker: start, answer, status, extend, complete, abandon, history.
@@ -35,7 +29,7 @@ public sealed class ExamSessionService(
     RedisHealth redisHealth,
     SessionTokens tokens,
     AttemptWriter attempts,
-    ExamLimits limits,
+    ExamDesignStore designs,
     TimeProvider clock,
     IExamFlowObserver observer,
     IStudentActivityObserver studentActivity)
@@ -45,32 +39,35 @@ public sealed class ExamSessionService(
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Validates the request, creates the session in Postgres, caches its hot state and serves the first item.</summary>
+    /// <summary>Starts an exam on its design's active version: creates the session in Postgres, caches its hot state and serves the first item.</summary>
     public async Task<ExamStarted> StartAsync(ExamRequest request, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.StudentId) || request.StudentId.Length > 100)
             throw Invalid("studentId", "studentId is required (1 to 100 characters).");
-        if (string.IsNullOrWhiteSpace(request.Subject) || request.Subject.Length > 100)
-            throw Invalid("subject", "subject is required (1 to 100 characters).");
-        var snapshot = await Pg(() => banks.GetAsync(request.Subject, cancellationToken))
-            ?? throw Invalid("subject", $"There is no item bank for subject '{request.Subject}'.");
-        var settings = ValidateSettings(request, snapshot);
-        if (request.TimeLimitSeconds is < 10 or > 86_400) throw Invalid("timeLimitSeconds", "timeLimitSeconds must be between 10 and 86400.");
+        if (request.Subject is { } requested && (string.IsNullOrWhiteSpace(requested) || requested.Length > 100))
+            throw Invalid("subject", "subject must be 1 to 100 characters.");
+        if (request.DesignId is { Length: 0 or > 64 }) throw Invalid("designId", "designId must be 1 to 64 characters.");
+        var design = await designs.ForStartAsync(request.DesignId, request.Subject, cancellationToken);
+        var snapshot = await Pg(() => banks.GetAsync(design.Subject, cancellationToken))
+            ?? throw Invalid("subject", $"There is no item bank for subject '{design.Subject}'.");
+        var compiled = ExamEngine.Compile(snapshot, design);
+        var timeLimit = design.Definition.TimeLimitSeconds;
 
         var now = clock.GetUtcNow().UtcDateTime;
         var sessionId = Guid.CreateVersion7();
         var seed = Random.Shared.Next();
-        var test = ExamEngine.Create(snapshot, settings);
+        var test = ExamEngine.Create(snapshot, design);
         var step = test.Start(new Random(SessionHotState.SelectionSeed(seed, 0)));
         var choice = Choice(snapshot, step.Next!);
-        var expiresAt = request.TimeLimitSeconds is { } seconds ? now.AddSeconds(seconds) : (DateTime?)null;
+        var expiresAt = timeLimit is { } seconds ? now.AddSeconds(seconds) : (DateTime?)null;
         var session = new ExamSessionEntity
         {
             Id = sessionId,
             StudentId = request.StudentId,
-            Subject = request.Subject,
-            Configuration = JsonSerializer.Serialize(new StoredConfiguration(settings.Estimator.ToString().ToUpperInvariant(), settings.MaxItems, settings.MinItems, settings.SeTarget, request.TimeLimitSeconds, seed), Json),
+            Subject = design.Subject,
+            Configuration = JsonSerializer.Serialize(new StoredConfiguration(design.DesignId, design.Version, compiled.MaxItems, timeLimit, seed), Json),
             BankVersion = snapshot.Version,
+            DesignKey = design.Key,
             Status = SessionStatus.Active,
             Theta = step.State.Theta,
             Se = Finite(step.State.StandardError),
@@ -81,12 +78,12 @@ public sealed class ExamSessionService(
         };
         db.ExamSessions.Add(session);
         await Pg(() => db.SaveChangesAsync(cancellationToken));
-        studentActivity.ExamStarted(request.StudentId, request.Subject);
+        studentActivity.ExamStarted(request.StudentId, design.Subject);
 
-        var hot = new SessionHotState(request.Subject, snapshot.Version, settings, seed, now, now, expiresAt, step.State);
+        var hot = new SessionHotState(design.Subject, snapshot.Version, design.Key, seed, now, now, expiresAt, step.State);
         await TryRedis(() => hotState.SaveAsync(sessionId, hot));
         var item = await Pg(() => questions.GetAsync(db, snapshot, choice.ItemId, cancellationToken).AsTask());
-        return new ExamStarted(sessionId, tokens.Issue(sessionId), item, 0, settings.MaxItems, step.State.Theta, Finite(step.State.StandardError), expiresAt);
+        return new ExamStarted(sessionId, tokens.Issue(sessionId), design.DesignId, design.Version, item, 0, compiled.MaxItems, step.State.Theta, Finite(step.State.StandardError), expiresAt);
     }
 
     /// <summary>
@@ -116,6 +113,7 @@ public sealed class ExamSessionService(
             }
             if (hot is null) return await RecordedOrConflictAsync(sessionId, itemId, response, null, cancellationToken);
             var snapshot = await BankAsync(hot.Subject, cancellationToken);
+            var design = await designs.ByKeyAsync(hot.DesignKey, cancellationToken);
             var index = snapshot.IndexOf(itemId);
             if (hot.Exam.Finished || hot.Exam.CurrentItem is not int current || index != current)
                 return await RecordedOrConflictAsync(sessionId, itemId, response, hot.Exam.Count, cancellationToken);
@@ -131,8 +129,9 @@ public sealed class ExamSessionService(
             }
 
             var correct = response == snapshot.AnswerKeys[index];
-            var test = ExamEngine.Create(snapshot, hot.Settings);
-            Engine.AdaptiveStep step;
+            var compiled = ExamEngine.Compile(snapshot, design);
+            var test = ExamEngine.Create(snapshot, design);
+            AdaptiveStep step;
             using (ActivitySource.StartActivity("exam.estimate_and_select"))
             {
                 step = test.Answer(hot.Exam, correct ? 1 : 0, new Random(SessionHotState.SelectionSeed(hot.Seed, hot.Exam.Count + 1)));
@@ -174,7 +173,8 @@ public sealed class ExamSessionService(
                     : hotState.SaveAsync(sessionId, hot with { LastActivity = now, ServedAt = now, Exam = step.State }));
                 released = true;
             }
-            return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), ExamEngine.TopicProficiency(topicEstimates), step.Stop.Stop, step.Stop.Rule, nextItem);
+            return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), ExamEngine.TopicProficiency(topicEstimates), step.Stop.Stop, step.Stop.Rule,
+                ClassificationView(compiled, step.Classification), nextItem);
         }
         finally
         {
@@ -202,7 +202,7 @@ public sealed class ExamSessionService(
         var hot = await LoadAsync(sessionId, cancellationToken, session);
         if (hot is null) return null;
         var ttl = redisHealth.IsAvailable ? await TryRedis(() => hotState.TimeToLiveAsync(sessionId)) : null;
-        return new ExamStatus(sessionId, session.StudentId, session.Subject, session.Status, hot.Exam.Theta, Finite(hot.Exam.StandardError), hot.Exam.Count, hot.Settings.MaxItems,
+        return new ExamStatus(sessionId, session.StudentId, session.Subject, session.Status, hot.Exam.Theta, Finite(hot.Exam.StandardError), hot.Exam.Count, configuration.MaxItems,
             ttl is { } t ? (int)Math.Ceiling(t.TotalSeconds) : null, hot.LastActivity, hot.ExpiresAt, null);
     }
 
@@ -282,8 +282,66 @@ public sealed class ExamSessionService(
         var proficiency = await Pg(() => db.StudentProficiencies.AsNoTracking()
             .Where(p => p.StudentId == session.StudentId && p.Subject == session.Subject && p.Topic != "")
             .ToDictionaryAsync(p => p.Topic, p => p.Theta, cancellationToken));
-        return new ExamSummary(session.Id, session.StudentId, session.Subject, session.Status, session.Theta, session.Se, session.ItemCount, session.StopReason, proficiency, session.StartedAt, session.CompletedAt);
+        var configuration = JsonSerializer.Deserialize<StoredConfiguration>(session.Configuration, Json)!;
+        return new ExamSummary(session.Id, session.StudentId, session.Subject, configuration.DesignId, configuration.DesignVersion, session.Status, session.Theta, session.Se,
+            session.ItemCount, session.StopReason, await ClassifyAsync(session, cancellationToken), proficiency, session.StartedAt, session.CompletedAt);
     }
+
+    /// <summary>
+    /// An exam's result so far without changing it: for an active exam θ, SE, items answered and the classification so
+    /// far (from the hot state, rebuilt if need be); for an ended one its final summary. Null when the session does not exist.
+    /// </summary>
+    public async Task<ExamSummary?> ProgressAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
+        if (session?.Status != SessionStatus.Active) return await SummaryAsync(session, cancellationToken);
+        var hot = await LoadAsync(sessionId, cancellationToken, session);
+        if (hot is null) return await SummaryAsync(sessionId, cancellationToken);
+        var snapshot = await BankAsync(hot.Subject, cancellationToken);
+        var design = await designs.ByKeyAsync(hot.DesignKey, cancellationToken);
+        var classification = ClassificationView(ExamEngine.Compile(snapshot, design), ExamEngine.Create(snapshot, design).Classify(hot.Exam));
+        return new ExamSummary(session.Id, session.StudentId, session.Subject, design.DesignId, design.Version, session.Status, hot.Exam.Theta, Finite(hot.Exam.StandardError),
+            hot.Exam.Count, null, classification, new Dictionary<string, double>(), session.StartedAt, null);
+    }
+
+    /// <summary>True when the session exists (whatever its state).</summary>
+    public async Task<bool> ExistsAsync(Guid sessionId, CancellationToken cancellationToken) =>
+        await Pg(() => db.ExamSessions.AsNoTracking().AnyAsync(s => s.Id == sessionId, cancellationToken));
+
+    /// <summary>
+    /// Seconds until an active exam's hot state expires (the abandonment clock), rebuilding it when Redis lost it; null
+    /// when the session is not active. Throws 503 while Redis is unreachable (the TTL lives there).
+    /// </summary>
+    public async Task<int?> TimeToLiveAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        var hot = await LoadAsync(sessionId, cancellationToken);
+        if (hot is null) return null;
+        var ttl = redisHealth.IsAvailable ? await TryRedis(() => hotState.TimeToLiveAsync(sessionId)) : null;
+        return ttl is { } t ? (int)Math.Ceiling(t.TotalSeconds)
+            : throw new ExamException(ExamErrorKind.Unavailable, "Cache unavailable", "The session cache is unreachable; try again shortly.");
+    }
+
+    // The classification of an exam as it ended (forced when the rule had not settled it), replayed from its answers;
+    // null when its design does not classify.
+    private async Task<ExamClassification?> ClassifyAsync(ExamSessionEntity session, CancellationToken cancellationToken)
+    {
+        if (session.DesignKey is not long key) return null;
+        var design = await designs.ByKeyAsync(key, cancellationToken);
+        var snapshot = await BankAsync(session.Subject, cancellationToken);
+        var compiled = ExamEngine.Compile(snapshot, design);
+        if (compiled.Options.Stopping.ClassifyingRule is null) return null;
+        var answered = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == session.Id).OrderBy(a => a.Seq)
+            .Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken));
+        var test = ExamEngine.Create(snapshot, design);
+        var state = test.Replay(answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray(), null,
+            finished: session.Status != SessionStatus.Active);
+        return ClassificationView(compiled, test.Classify(state));
+    }
+
+    private static ExamClassification? ClassificationView(CompiledDesign compiled, Classification? classification) =>
+        classification is null ? null : new ExamClassification(
+            compiled.Options.Stopping.ClassifyingRule!.Name, classification.Level, compiled.LevelName(classification.Level), classification.Forced,
+            classification.Cuts.Select(c => new CutDecisionView(c.CutScore, c.Decision.ToString().ToLowerInvariant(), c.Forced, c.LogLikelihoodRatio)).ToArray());
 
     /// <summary>Every step of an exam: item, times, response, correctness, θ/SE after, and why the item was chosen.</summary>
     public async Task<IReadOnlyList<ExamHistoryStep>> HistoryAsync(Guid sessionId, CancellationToken cancellationToken)
@@ -320,18 +378,18 @@ public sealed class ExamSessionService(
             .Select(a => new { a.ItemId, a.Correct, a.AnsweredAt, a.NextSelection }).ToListAsync(cancellationToken));
         var snapshot = await BankAsync(session.Subject, cancellationToken);
         var configuration = JsonSerializer.Deserialize<StoredConfiguration>(session.Configuration, Json)!;
-        ExamEngine.TryParseEstimator(configuration.Estimator, out var estimator);
-        var settings = new ExamSettings(estimator, configuration.MaxItems, configuration.MinItems, configuration.SeTarget);
+        var design = await designs.ByKeyAsync(session.DesignKey
+            ?? throw new ExamException(ExamErrorKind.Conflict, "Design missing", "This exam records no exam design, so it cannot be resumed."), cancellationToken);
 
         var currentChoice = JsonSerializer.Deserialize<ItemChoice>(attempts.LastOrDefault()?.NextSelection ?? session.FirstSelection, Json)!;
         var finished = attempts.Count > 0 && attempts[^1].NextSelection is null;
-        var state = ExamEngine.Create(snapshot, settings).Replay(
+        var state = ExamEngine.Create(snapshot, design).Replay(
             attempts.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(),
             attempts.Select(a => a.Correct ? 1 : 0).ToArray(),
             finished ? null : snapshot.IndexOf(currentChoice.ItemId),
             finished);
         var lastActivity = attempts.Count > 0 ? attempts[^1].AnsweredAt : session.StartedAt;
-        var hot = new SessionHotState(session.Subject, session.BankVersion, settings, configuration.Seed, lastActivity, lastActivity, session.ExpiresAt, state);
+        var hot = new SessionHotState(session.Subject, session.BankVersion, design.Key, configuration.Seed, lastActivity, lastActivity, session.ExpiresAt, state);
         activity?.SetTag("exam.answers", attempts.Count);
         observer.HotStateRebuilt(redisHealth.IsAvailable);
         return hot;
@@ -342,7 +400,7 @@ public sealed class ExamSessionService(
     private async Task<SessionHotState?> LoadAsync(Guid sessionId, CancellationToken cancellationToken, ExamSessionEntity? session = null)
     {
         var hot = redisHealth.IsAvailable ? await TryRedis(() => hotState.LoadAsync(sessionId)) : null;
-        if (hot is not null) return ExamEngine.WithEstimate(await BankAsync(hot.Subject, cancellationToken), hot);
+        if (hot is not null) return ExamEngine.WithEstimate(await BankAsync(hot.Subject, cancellationToken), await designs.ByKeyAsync(hot.DesignKey, cancellationToken), hot);
         hot = await RebuildAsync(sessionId, cancellationToken, session);
         if (hot is not null) await TryRedis(() => hotState.SaveIfAbsentAsync(sessionId, hot));
         return hot;
@@ -442,11 +500,21 @@ public sealed class ExamSessionService(
         var snapshot = await BankAsync(session.Subject, cancellationToken);
         var answered = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId && a.Seq <= attempt.Seq).OrderBy(a => a.Seq)
             .Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken));
-        var proficiency = ExamEngine.TopicProficiency(snapshot, answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray());
+        var items = answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray();
+        var responses = answered.Select(a => a.Correct ? 1 : 0).ToArray();
+        var proficiency = ExamEngine.TopicProficiency(snapshot, items, responses);
         var next = attempt.NextSelection is null ? null : JsonSerializer.Deserialize<ItemChoice>(attempt.NextSelection, Json);
         var done = next is null;
         var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, snapshot, next.ItemId, cancellationToken).AsTask());
-        return new AnswerRecorded(attempt.Seq, attempt.ThetaAfter, attempt.SeAfter, proficiency, done, done ? session.StopReason : null, nextItem);
+        ExamClassification? classification = null;
+        if (session.DesignKey is long key)
+        {
+            // The classification the first response reported: the same answers replayed, forced when that answer ended the exam.
+            var design = await designs.ByKeyAsync(key, cancellationToken);
+            var test = ExamEngine.Create(snapshot, design);
+            classification = ClassificationView(ExamEngine.Compile(snapshot, design), test.Classify(test.Replay(items, responses, null, done)));
+        }
+        return new AnswerRecorded(attempt.Seq, attempt.ThetaAfter, attempt.SeAfter, proficiency, done, done ? session.StopReason : null, classification, nextItem);
     }
 
     private static ExamException NotCurrentItem(long itemId) =>
@@ -455,22 +523,6 @@ public sealed class ExamSessionService(
     private async Task<BankSnapshot> BankAsync(string subject, CancellationToken cancellationToken) =>
         await Pg(() => banks.GetAsync(subject, cancellationToken))
         ?? throw new ExamException(ExamErrorKind.Conflict, "Item bank missing", $"The item bank of subject '{subject}' no longer exists.");
-
-    private ExamSettings ValidateSettings(ExamRequest request, BankSnapshot snapshot)
-    {
-        if (!ExamEngine.TryParseEstimator(request.Estimator, out var estimator))
-            throw Invalid("estimator", "estimator must be one of EAP, ML, BM, WL.");
-        var maxItems = request.MaxItems ?? Math.Min(limits.DefaultMaxItems, snapshot.ActiveCount);
-        if (maxItems < 1 || maxItems > limits.MaxItemsCap)
-            throw Invalid("maxItems", $"maxItems must be between 1 and {limits.MaxItemsCap}.");
-        if (maxItems > snapshot.ActiveCount)
-            throw Invalid("maxItems", $"maxItems {maxItems} exceeds the {snapshot.ActiveCount} items of subject '{snapshot.Subject}'.");
-        var minItems = request.MinItems ?? 0;
-        if (minItems < 0 || minItems > maxItems) throw Invalid("minItems", "minItems must be between 0 and maxItems.");
-        if (request.SeTarget is { } se && (!double.IsFinite(se) || se < 0.05 || se > 2))
-            throw Invalid("seTarget", "seTarget must be between 0.05 and 2.");
-        return new ExamSettings(estimator, maxItems, minItems, request.SeTarget);
-    }
 
     private static ItemChoice Choice(BankSnapshot snapshot, ItemSelection selection) =>
         new(snapshot.ItemIds[selection.Item], selection.Theta, selection.Information, selection.Rule, selection.Topic,
@@ -520,5 +572,7 @@ public sealed class ExamSessionService(
 
     private static Task<T> Pg<T>(Func<Task<T>> call) => DatabaseCalls.RunAsync(call);
 
-    private sealed record StoredConfiguration(string Estimator, int MaxItems, int MinItems, double? SeTarget, int? TimeLimitSeconds, int Seed);
+    // The session's design version and selection seed, for replay and audit (exams from before designs stored their
+    // estimator and lengths here instead; their design_key points at the legacy design the migration made of them).
+    private sealed record StoredConfiguration(string? DesignId, int? DesignVersion, int MaxItems, int? TimeLimitSeconds, int Seed);
 }

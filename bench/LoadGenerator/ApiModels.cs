@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace LoadGenerator;
 
 /// <summary>The body of <c>POST /api/adaptive/start</c>.</summary>
-internal sealed record StartRequest(string StudentId, string Subject, int MaxItems, double? SeTarget);
+internal sealed record StartRequest(string StudentId, string DesignId);
 
 /// <summary>An item as served; the generator only needs its id.</summary>
 internal sealed record ServedItem(long Id);

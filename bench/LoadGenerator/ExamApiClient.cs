@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 
 namespace LoadGenerator;
@@ -42,6 +43,32 @@ internal sealed class ExamApiClient : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         })
         { BaseAddress = url, Timeout = requestTimeout })];
+    }
+
+    /// <summary>
+    /// Creates and activates the run's exam design of <paramref name="maxItems"/> items (EAP, the first item among the 5
+    /// most informative, then maximum information, the SE target when given); returns its id.
+    /// </summary>
+    public async Task<string> CreateDesignAsync(string id, string subject, int maxItems, double? seTarget, CancellationToken cancellationToken)
+    {
+        var definition = new JsonObject
+        {
+            ["firstItem"] = new JsonObject { ["rule"] = "randomesque", ["candidates"] = 5 },
+            ["stopping"] = new JsonObject { ["maxItems"] = maxItems, ["seTarget"] = seTarget },
+        };
+        await AdminAsync(HttpMethod.Post, "/api/designs", new JsonObject { ["id"] = id, ["subject"] = subject, ["definition"] = definition }, cancellationToken);
+        await AdminAsync(HttpMethod.Post, $"/api/designs/{id}/versions/1/activate", null, cancellationToken);
+        return id;
+    }
+
+    private async Task AdminAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        request.Headers.Add("X-Api-Key", adminKey);
+        using var response = await clients[0].SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
     }
 
     public Task<ApiResult<StartResponse>> StartAsync(StartRequest request, long began, CancellationToken cancellationToken) =>

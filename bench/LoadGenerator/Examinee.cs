@@ -5,7 +5,13 @@ namespace LoadGenerator;
 /// <summary>What every simulated student of a run shares.</summary>
 internal sealed class LoadContext(ExamApiClient client, LoadItemBank bank, AnswerLedger ledger, LoadMetrics metrics, LoadOptions options, string runId)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, Lazy<Task<string>>> designs = new();
     private int next = -1;
+
+    /// <summary>The run's exam design of <paramref name="maxItems"/> items (with the run's SE target), made once when first asked for.</summary>
+    public Task<string> DesignFor(int maxItems, CancellationToken cancellationToken) =>
+        designs.GetOrAdd(maxItems, length => new Lazy<Task<string>>(() =>
+            client.CreateDesignAsync($"loadgen-{runId}-{length}", options.Subject, length, options.SeTarget, cancellationToken))).Value;
 
     public ExamApiClient Client => client;
 
@@ -103,7 +109,8 @@ internal sealed class Examinee
     public async Task<StepOutcome> StartAsync(long began, CancellationToken cancellationToken)
     {
         var options = context.Options;
-        var result = await context.Client.StartAsync(new StartRequest(StudentId, options.Subject, maxItems, options.SeTarget), began, cancellationToken);
+        var designId = await context.DesignFor(maxItems, cancellationToken);
+        var result = await context.Client.StartAsync(new StartRequest(StudentId, designId), began, cancellationToken);
         if (!result.Succeeded) return Persistence.Classify(result);
         SessionId = result.Body!.SessionId;
         token = result.Body.Token;

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Engine.Design;
 using Engine.State;
 using ExamStore.Bank;
 using ExamStore.Data;
+using ExamStore.Designs;
 using ExamStore.HotState;
 using ExamStore.Sessions;
 using Npgsql;
@@ -112,7 +114,7 @@ public sealed class RunVerifier(string postgresConnectionString)
 
     private static void CheckTheta(StoredSession session, BankSnapshot bank, IReadOnlyList<AcknowledgedAnswer> acknowledged, List<StoredAttempt> stored, Tally tally)
     {
-        var test = ExamEngine.Create(bank, session.Settings);
+        var test = ExamEngine.Create(bank, session.Design);
         var items = stored.Select(a => bank.IndexOf(a.ItemId)).ToArray();
         var responses = stored.Select(a => a.Correct ? 1 : 0).ToArray();
         if (items.Contains(-1))
@@ -164,11 +166,15 @@ public sealed class RunVerifier(string postgresConnectionString)
         }, cancellationToken);
 
     private static Task ReadSessionsAsync(NpgsqlConnection connection, Guid[] sessionIds, Dictionary<Guid, StoredSession> into, CancellationToken cancellationToken) =>
-        ReadAsync(connection, "SELECT id, subject, status, theta, se, configuration::text FROM exam_sessions WHERE id = ANY($1)", sessionIds, reader =>
+        ReadAsync(connection, """
+            SELECT s.id, s.subject, s.status, s.theta, s.se, v.key, v.design_id, v.version, v.definition::text
+            FROM exam_sessions s JOIN exam_design_versions v ON v.key = s.design_key WHERE s.id = ANY($1)
+            """, sessionIds, reader =>
         {
             var id = reader.GetGuid(0);
-            into[id] = new StoredSession(id, reader.GetString(1), reader.GetString(2), reader.GetDouble(3),
-                reader.IsDBNull(4) ? null : reader.GetDouble(4), Settings(reader.GetString(5)));
+            var design = new DesignVersion(reader.GetInt64(5), reader.GetString(6), reader.GetInt32(7), reader.GetString(1),
+                JsonSerializer.Deserialize<TestDesign>(reader.GetString(8), DesignJson.Options)!);
+            into[id] = new StoredSession(id, reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.IsDBNull(4) ? null : reader.GetDouble(4), design);
         }, cancellationToken);
 
     private static async Task<Dictionary<string, BankSnapshot>> ReadBanksAsync(NpgsqlConnection connection, string[] subjects, CancellationToken cancellationToken)
@@ -201,19 +207,9 @@ public sealed class RunVerifier(string postgresConnectionString)
         while (await reader.ReadAsync(cancellationToken)) row(reader);
     }
 
-    // The session's stored configuration (ExamSessionService writes it): only the settings the Engine composition reads.
-    private static ExamSettings Settings(string configuration)
-    {
-        using var document = JsonDocument.Parse(configuration);
-        var root = document.RootElement;
-        ExamEngine.TryParseEstimator(root.GetProperty("estimator").GetString(), out var estimator);
-        var seTarget = root.TryGetProperty("seTarget", out var se) && se.ValueKind == JsonValueKind.Number ? se.GetDouble() : (double?)null;
-        return new ExamSettings(estimator, root.GetProperty("maxItems").GetInt32(), root.GetProperty("minItems").GetInt32(), seTarget);
-    }
-
     private sealed record StoredAttempt(int Seq, long ItemId, int Response, bool Correct);
 
-    private sealed record StoredSession(Guid Id, string Subject, string Status, double Theta, double? Se, ExamSettings Settings);
+    private sealed record StoredSession(Guid Id, string Subject, string Status, double Theta, double? Se, DesignVersion Design);
 
     private sealed class Tally
     {

@@ -97,14 +97,14 @@ public sealed class ReplicaTests(ReplicaGraphFixture fixture)
         Assert.Equal(3, (await session.AnswerAsync(second)).GetProperty("answered").GetInt32());
     }
 
-    /// <summary>An exam on the Development demo bank (which ExamApi seeds into the empty test database), answered with option 0 each time.</summary>
+    /// <summary>An exam on the Development demo bank and its default design (which ExamApi seeds into the empty test database), answered with option 0 each time.</summary>
     private sealed class ExamSession(string sessionId, string token, int currentItem)
     {
         private int currentItem = currentItem;
 
         public static async Task<ExamSession> StartAsync(HttpClient client, string studentId)
         {
-            using var response = await client.PostAsJsonAsync("/api/adaptive/start", new { studentId, subject = "math", maxItems = 5 });
+            using var response = await client.PostAsJsonAsync("/api/adaptive/start", new { studentId, subject = "math" });
             var body = await ReadAsync(response, HttpStatusCode.Created);
             return new ExamSession(body.GetProperty("sessionId").GetString()!, body.GetProperty("token").GetString()!,
                 body.GetProperty("item").GetProperty("id").GetInt32());

@@ -65,7 +65,7 @@ public sealed class SweepGraphFixture : IAsyncLifetime
     public async Task<Guid> StartExamAsync(int answers)
     {
         using var http = Graph.CreateHttpClient("examapi");
-        var started = await http.PostAsJsonAsync("/api/adaptive/start", new { studentId = $"sweep-{Guid.NewGuid():N}", subject = "math", maxItems = 20 });
+        var started = await http.PostAsJsonAsync("/api/adaptive/start", new { studentId = $"sweep-{Guid.NewGuid():N}", subject = "math" });
         var body = JsonNode.Parse(await started.Content.ReadAsStringAsync())!;
         Assert.True(started.IsSuccessStatusCode, body.ToJsonString());
         var sessionId = body["sessionId"]!.GetValue<Guid>();

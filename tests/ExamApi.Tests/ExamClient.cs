@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -20,10 +21,37 @@ public sealed class ExamClient(HttpClient http)
 
     public Task<ApiResponse> StartAsync(object request) => SendAsync(HttpMethod.Post, "/api/adaptive/start", null, JsonContent.Create(request));
 
+    // Designs made for the tests, per graph and definition: made and activated once, shared by every test that asks.
+    private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Designs = new();
+
+    /// <summary>
+    /// The id of an active design for <paramref name="subject"/> that runs as exams ran before designs: EAP, the first
+    /// item at random among the 5 most informative, then maximum information, to <paramref name="maxItems"/> items or
+    /// the SE target.
+    /// </summary>
+    public Task<string> DesignAsync(string subject, int maxItems, double? seTarget = null, int? timeLimitSeconds = null)
+    {
+        var definition = new { firstItem = new { rule = "randomesque", candidates = 5 }, stopping = new { maxItems, seTarget }, timeLimitSeconds };
+        var key = $"{http.BaseAddress}|{subject}|{System.Text.Json.JsonSerializer.Serialize(definition)}";
+        var id = "t-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
+        return Designs.GetOrAdd(key, _ => new Lazy<Task<string>>(() => CreateDesignAsync(id, subject, definition))).Value;
+    }
+
+    /// <summary>Creates a design, activates its first version and returns its id; both steps must succeed.</summary>
+    public async Task<string> CreateDesignAsync(string id, string subject, object definition)
+    {
+        var created = await SendAsync(HttpMethod.Post, "/api/designs", null, JsonContent.Create(new { id, subject, definition }), ExamGraphFixture.AdminKey);
+        Assert.True(created.Status == HttpStatusCode.Created, created.Body);
+        var activated = await SendAsync(HttpMethod.Post, $"/api/designs/{id}/versions/1/activate", null, null, ExamGraphFixture.AdminKey);
+        Assert.True(activated.Status == HttpStatusCode.OK, activated.Body);
+        return id;
+    }
+
     /// <summary>Starts an exam that must start, returning its id, token and first item id.</summary>
     public async Task<StartedExam> StartExamAsync(string subject, int maxItems = 10, double? seTarget = null, int? timeLimitSeconds = null, string? studentId = null)
     {
-        var response = await StartAsync(new { studentId = studentId ?? $"student-{Guid.NewGuid():N}", subject, maxItems, seTarget, timeLimitSeconds });
+        var designId = await DesignAsync(subject, maxItems, seTarget, timeLimitSeconds);
+        var response = await StartAsync(new { studentId = studentId ?? $"student-{Guid.NewGuid():N}", designId });
         Assert.True(response.Status == HttpStatusCode.Created, response.Body);
         return new StartedExam(Guid.Parse(response.Json!["sessionId"]!.GetValue<string>()), response.Json["token"]!.GetValue<string>(),
             response.Json["item"]!["id"]!.GetValue<long>(), response);

@@ -46,6 +46,7 @@ public sealed class ItemsBankRefreshTests(ExamGraphFixture fixture)
         // The API's bank is loaded (and cached) before the retirement, so the test sees the refresh, not a first load.
         var warmUp = await admin.Client.StartExamAsync(subject, maxItems: 2);
         Assert.NotEqual(Guid.Empty, warmUp.SessionId);
+        var eightItems = await admin.Client.DesignAsync(subject, maxItems: 8);
 
         var retiredIds = items.Take(6).Select(i => i!["id"]!.GetValue<long>()).ToHashSet();
         foreach (var id in retiredIds)
@@ -70,9 +71,13 @@ public sealed class ItemsBankRefreshTests(ExamGraphFixture fixture)
             Assert.DoesNotContain(served, retiredIds.Contains);
         }
 
-        // Only four items are left: an exam may not ask for more.
-        var tooLong = await admin.Client.StartAsync(new { studentId = "s2", subject, maxItems = 5 });
+        // Only four items are left: a new design may not ask for more, and one made before no longer starts exams.
+        var tooLong = await admin.PostAsync("/api/designs", new { id = "too-long-" + subject, subject, definition = new { stopping = new { maxItems = 5 } } });
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.Status);
+        Assert.Equal("definition.stopping.maxItems", tooLong.Field);
+        var stale = await admin.Client.StartAsync(new { studentId = "s2", designId = eightItems });
+        Assert.Equal(HttpStatusCode.Conflict, stale.Status);
+        Assert.Equal("designId", stale.Field);
     }
 
     [Fact]
@@ -82,6 +87,7 @@ public sealed class ItemsBankRefreshTests(ExamGraphFixture fixture)
         var items = await admin.ImportAsync(Enumerable.Range(0, 10).Select(n => AdminApi.Item(subject, n: n, b: (n - 5) / 2.0)));
         var warmUp = await admin.Client.StartExamAsync(subject, maxItems: 5);
         Assert.NotEqual(Guid.Empty, warmUp.SessionId);
+        var fiveItems = await admin.Client.DesignAsync(subject, maxItems: 5);
 
         // Another instance's import: the rows and the version move in Postgres, and only the notification tells this API.
         var retired = items.Take(6).Select(i => i!["id"]!.GetValue<long>()).ToArray();
@@ -94,11 +100,11 @@ public sealed class ItemsBankRefreshTests(ExamGraphFixture fixture)
         ApiResponse tooLong;
         while (true)
         {
-            tooLong = await admin.Client.StartAsync(new { studentId = "s3", subject, maxItems = 5 });
-            if (tooLong.Status == HttpStatusCode.BadRequest || clock.Elapsed > TimeSpan.FromSeconds(4)) break;
+            tooLong = await admin.Client.StartAsync(new { studentId = "s3", designId = fiveItems });
+            if (tooLong.Status == HttpStatusCode.Conflict || clock.Elapsed > TimeSpan.FromSeconds(4)) break;
             await Task.Delay(100);
         }
-        Assert.True(tooLong.Status == HttpStatusCode.BadRequest, $"the API still serves the old bank: {(int)tooLong.Status} {tooLong.Body}");
-        Assert.Equal("maxItems", tooLong.Field);
+        Assert.True(tooLong.Status == HttpStatusCode.Conflict, $"the API still serves the old bank: {(int)tooLong.Status} {tooLong.Body}");
+        Assert.Equal("designId", tooLong.Field);
     }
 }

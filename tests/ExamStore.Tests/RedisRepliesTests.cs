@@ -21,7 +21,7 @@ public sealed class RedisRepliesTests
     [Fact]
     public void LockAndLoadReadsLockedByAnotherNoStateAndAState()
     {
-        var state = new SessionHotState("math", 3, new ExamSettings(EstimatorKind.Eap, 20, 5, 0.3), 42, Now, Now, null,
+        var state = new SessionHotState("math", 3, 7, 42, Now, Now, null,
             new ExamState([4, 9], [1, 0], 0.1, 0.5, 17, finished: false));
 
         var busy = SessionStateStore.ReadLockAndLoad(Array(Integer(0)), "t");

@@ -8,27 +8,27 @@ public sealed class SessionHotStateTests
 {
     private static readonly DateTime Now = new(2026, 11, 22, 15, 30, 12, 345, DateTimeKind.Utc);
 
-    private static SessionHotState ThirtyAnswers(double? seTarget, DateTime? expiresAt, DateTime servedAt)
+    private static SessionHotState ThirtyAnswers(long designKey, DateTime? expiresAt, DateTime servedAt)
     {
         var random = new Random(3);
         var items = Enumerable.Range(0, 500).OrderBy(_ => random.Next()).Take(30).ToArray();
         var responses = items.Select(_ => random.Next(2)).ToArray();
         var exam = new ExamState(items, responses, -0.123456789012345, 0.2987654321, 417, finished: false);
-        return new SessionHotState("mathematics", 12_345, new ExamSettings(EstimatorKind.Wl, 40, 5, seTarget), -1_234_567, Now, servedAt, expiresAt, exam);
+        return new SessionHotState("mathematics", 12_345, designKey, -1_234_567, Now, servedAt, expiresAt, exam);
     }
 
     [Theory]
-    [InlineData(null, null, 0)]
-    [InlineData(0.3, 3_600_000L, 0)]
-    [InlineData(0.25, -5_000L, -1_500)]
-    public void RoundTripsEveryField(double? seTarget, long? expiresInMs, int servedOffsetMs)
+    [InlineData(1L, null, 0)]
+    [InlineData(300L, 3_600_000L, 0)]
+    [InlineData(long.MaxValue, -5_000L, -1_500)]
+    public void RoundTripsEveryField(long designKey, long? expiresInMs, int servedOffsetMs)
     {
-        var state = ThirtyAnswers(seTarget, expiresInMs is { } ms ? Now.AddMilliseconds(ms) : null, Now.AddMilliseconds(servedOffsetMs));
+        var state = ThirtyAnswers(designKey, expiresInMs is { } ms ? Now.AddMilliseconds(ms) : null, Now.AddMilliseconds(servedOffsetMs));
         var back = SessionHotState.FromBytes(state.ToBytes());
 
         Assert.Equal(state.Subject, back.Subject);
         Assert.Equal(state.BankVersion, back.BankVersion);
-        Assert.Equal(state.Settings, back.Settings);
+        Assert.Equal(state.DesignKey, back.DesignKey);
         Assert.Equal(state.Seed, back.Seed);
         Assert.Equal(state.LastActivity, back.LastActivity);
         Assert.Equal(state.ServedAt, back.ServedAt);
@@ -45,14 +45,14 @@ public sealed class SessionHotStateTests
     {
         // Redis stores the value with a 3-byte header and a terminator; 80 bytes is the allocation class that keeps a
         // session (key, value, expiry, index entry) under the 256-byte target.
-        var bytes = ThirtyAnswers(null, null, Now).ToBytes();
+        var bytes = ThirtyAnswers(12, null, Now).ToBytes();
         Assert.True(bytes.Length + 4 <= 80, $"the hot state of 30 answers takes {bytes.Length} bytes");
     }
 
     [Fact]
     public void AnythingElseIsAFormatException()
     {
-        var bytes = ThirtyAnswers(0.3, Now.AddHours(1), Now).ToBytes();
+        var bytes = ThirtyAnswers(12, Now.AddHours(1), Now).ToBytes();
         for (var length = 0; length < bytes.Length; length++)
         {
             Assert.Throws<FormatException>(() => SessionHotState.FromBytes(bytes.AsSpan(0, length)));

@@ -142,14 +142,16 @@ internal static class Fuzzer
     private static async Task<FuzzTargets> PrepareAsync(HttpClient http, ExamTarget target, FaultOptions options, CancellationToken cancellationToken)
     {
         var subject = new LoadOptions().Subject;
+        string designId;
         using (var client = new ExamApiClient(target, new LoadMetrics(), TimeSpan.FromSeconds(30)))
         {
             await LoadItemBank.EnsureAsync(client, subject, new LoadOptions().BankSize, cancellationToken);
+            designId = await client.CreateDesignAsync($"fuzz-{Guid.NewGuid():N}", subject, maxItems: 5, seTarget: null, cancellationToken);
         }
         using var page = await SendJsonAsync(http, HttpMethod.Get, $"/api/items?subject={Uri.EscapeDataString(subject)}&page=1&pageSize=50", null, null, target.AdminKey, cancellationToken);
         long[] itemIds = [.. page.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetInt64())];
         var studentId = $"fuzz-student-{options.Seed}";
-        var startBody = $"{{\"studentId\":\"{studentId}\",\"subject\":\"{subject}\",\"maxItems\":5}}";
+        var startBody = $"{{\"studentId\":\"{studentId}\",\"designId\":\"{designId}\"}}";
 
         using var active = await SendJsonAsync(http, HttpMethod.Post, "/api/adaptive/start", startBody, null, null, cancellationToken);
         var activeId = active.RootElement.GetProperty("sessionId").GetGuid();
