@@ -21,9 +21,10 @@ public sealed record DesignVersionInfo(int Version, DateTime CreatedAt, DateTime
 /// <summary>How designs are read and written: camelCase, and an unknown property is an error, not silently ignored.</summary>
 public static class DesignJson
 {
-    /// <summary>The serializer options of design definitions.</summary>
+    /// <summary>The serializer options of design definitions (exact camelCase names: "maxitems" is a typo, not maxItems).</summary>
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
+        PropertyNameCaseInsensitive = false,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.Strict,
