@@ -61,14 +61,29 @@ internal sealed class ExamApiClient : IDisposable
         return id;
     }
 
+    // Tried on each URL in turn, so a dead replica does not stop the setup.
     private async Task AdminAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null) request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
-        request.Headers.Add("X-Api-Key", adminKey);
-        using var response = await clients[0].SendAsync(request, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-            throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        for (var k = 0; ; k++)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (body is not null) request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+            request.Headers.Add("X-Api-Key", adminKey);
+            HttpResponseMessage response;
+            try
+            {
+                response = await clients[k].SendAsync(request, cancellationToken);
+            }
+            catch (HttpRequestException) when (k + 1 < clients.Length)
+            {
+                continue;
+            }
+            using (response)
+            {
+                if (response.IsSuccessStatusCode) return;
+                throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+        }
     }
 
     public Task<ApiResult<StartResponse>> StartAsync(StartRequest request, long began, CancellationToken cancellationToken) =>
