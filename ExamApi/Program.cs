@@ -14,6 +14,7 @@ app.MapAdaptiveApi();
 app.MapStudentsApi();
 app.MapItemsApi();
 app.MapDesignsApi();
+app.MapBankReportsApi();
 app.MapMonitoringApi();
 app.MapPracticeApi();
 app.MapCacheApi();

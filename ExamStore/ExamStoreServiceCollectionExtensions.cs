@@ -41,6 +41,7 @@ public static class ExamStoreServiceCollectionExtensions
         var attemptWriters = section.GetValue<int?>("AttemptWriters") ?? AttemptWriter.DefaultWriters;
         services.TryAddSingleton(provider => new AttemptWriter(provider.GetRequiredService<Npgsql.NpgsqlDataSource>(), attemptWriters));
         services.TryAddSingleton<ItemBankCache>();
+        services.TryAddSingleton<ItemExposure>();
         services.TryAddSingleton<DatabaseMigrator>();
         services.TryAddSingleton<IExamFlowObserver, NoExamFlowObserver>();
         services.TryAddSingleton(provider => CreateTokens(section["SessionKey"], provider.GetRequiredService<ILogger<SessionTokens>>()));

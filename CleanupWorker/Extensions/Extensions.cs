@@ -24,7 +24,7 @@ internal static class Extensions
         // Ending a completed exam updates proficiency from the item bank; keep this instance's banks fresh too.
         builder.Services.AddItemChangeNotifications();
         builder.Services.AddSessionSweeper();
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionSweeper.MeterName));
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionSweeper.MeterName, ExposureCounts.MeterName));
         builder.Services.AddOptions<CleanupOptions>()
             .Bind(builder.Configuration.GetSection(CleanupOptions.SectionName))
             .Validate(o => o.Interval > TimeSpan.Zero, "Cleanup:Interval must be positive.")

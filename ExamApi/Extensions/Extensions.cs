@@ -50,7 +50,7 @@ internal static class Extensions
         builder.AddAdminKey();
         builder.Services.AddItemChangeNotifications();
         builder.Services.AddSessionSweeper();
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionSweeper.MeterName, AttemptWriter.Meter.Name, CacheStatistics.MeterName));
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionSweeper.MeterName, AttemptWriter.Meter.Name, CacheStatistics.MeterName, ExposureCounts.MeterName));
         // After AddExamStore: hosted services start in registration order, so the schema exists when this runs.
         builder.Services.AddHostedService<DemoItemBankSeeder>();
         // ServiceDefaults traces the sources named after the application; the exam flows trace under ExamStore's.

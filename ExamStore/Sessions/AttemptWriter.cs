@@ -37,9 +37,11 @@ public sealed class AttemptWriter : IAsyncDisposable
     /// <summary>Writer loops (batches in flight at once) unless configured otherwise.</summary>
     public const int DefaultWriters = 4;
 
-    // The answer that ends the exam, the session's completion, the student's proficiency and topic statistics: one
-    // statement, so one round trip and one implicit transaction, and only while the session is still active (a concurrent
-    // completion or sweep locks the same row FOR UPDATE and then finds it ended, or ends it first and this inserts nothing).
+    // The answer that ends the exam, the session's completion, the student's proficiency, topic statistics and the item
+    // exposure counts: one statement, so one round trip and one implicit transaction, and only while the session is still
+    // active (a concurrent completion or sweep locks the same row FOR UPDATE and then finds it ended, or ends it first and
+    // this inserts nothing). The statement's snapshot does not see its own attempt, so the exposure CTEs add its item ($3)
+    // to the earlier attempts'.
     private static readonly string FinalSql = $"""
         WITH target AS (
             SELECT id FROM exam_sessions WHERE id = $1 AND status = '{SessionStatus.Active}' FOR UPDATE
@@ -55,7 +57,7 @@ public sealed class AttemptWriter : IAsyncDisposable
             {StudentProficiencies.UpsertSql("finished f", "$11", "$12", "$13", "$9")}
         ), statistics AS (
             {TopicStatistics.FoldSql("finished f", "$14", "$15", "$16", "$9")}
-        )
+        ), {ExposureCounts.RecordSql("finished f", "ARRAY[$3]")}
         SELECT student_id FROM finished
         """;
 
@@ -93,8 +95,8 @@ public sealed class AttemptWriter : IAsyncDisposable
 
     /// <summary>
     /// Writes the answer that ends the exam together with the session's completion (status, stop reason, θ/SE, counts),
-    /// the proficiency <paramref name="estimates"/> and the exam's answers per topic (<paramref name="tally"/>, every
-    /// answer including this one) for the topic statistics, atomically. The session's student when written; null when
+    /// the proficiency <paramref name="estimates"/>, the exam's answers per topic (<paramref name="tally"/>, every
+    /// answer including this one) for the topic statistics and the exam's items for the exposure counts, atomically. The session's student when written; null when
     /// the session was no longer active or the position already has an attempt.
     /// </summary>
     public async Task<string?> WriteFinalAsync(

@@ -163,7 +163,11 @@ public sealed class ExamSessionService(
                     : await Pg(() => attempts.WriteAsync(attempt));
             }
             if (!written) return await RecordedOrConflictAsync(sessionId, itemId, response, hot.Exam.Count, cancellationToken);
-            if (finishedBy is not null) studentActivity.ExamEnded(finishedBy, hot.Subject);
+            if (finishedBy is not null)
+            {
+                studentActivity.ExamEnded(finishedBy, hot.Subject);
+                ExposureCounts.Recorded(hot.Subject, step.State.Count);
+            }
 
             using (ActivitySource.StartActivity("exam.save"))
             {
@@ -246,7 +250,7 @@ public sealed class ExamSessionService(
     /// </summary>
     public async Task<bool> FinishAsync(Guid sessionId, string status, string stopReason, CancellationToken cancellationToken)
     {
-        var finished = await InTransactionAsync<(string StudentId, string Subject)?>(async transaction =>
+        var finished = await InTransactionAsync<(string StudentId, string Subject, int Administered)?>(async transaction =>
         {
             var session = await db.ExamSessions.FromSqlInterpolated($"SELECT * FROM exam_sessions WHERE id = {sessionId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
             if (session is null || session.Status != SessionStatus.Active) return null;
@@ -263,12 +267,20 @@ public sealed class ExamSessionService(
             }
             await db.SaveChangesAsync(cancellationToken);
             if (status == SessionStatus.Completed && last is not null) await UpdateProficiencyAsync(session, cancellationToken);
+            // The item waiting for an answer was shown to the student, so it counts as administered.
+            var waiting = last is null ? session.FirstSelection : last.NextSelection;
+            long[] unanswered = waiting is null ? [] : [JsonSerializer.Deserialize<ItemChoice>(waiting, Json)!.ItemId];
+            await db.Database.ExecuteSqlRawAsync(RecordExposureSql, [sessionId, session.Subject, unanswered], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             db.ChangeTracker.Clear();
-            return (session.StudentId, session.Subject);
+            return (session.StudentId, session.Subject, (last?.Seq ?? 0) + unanswered.Length);
         }, cancellationToken);
         await TryRedis(() => hotState.RemoveAsync(sessionId));
-        if (finished is var (studentId, subject)) studentActivity.ExamEnded(studentId, subject);
+        if (finished is var (studentId, subject, administered))
+        {
+            studentActivity.ExamEnded(studentId, subject);
+            ExposureCounts.Recorded(subject, administered);
+        }
         return finished is not null;
     }
 
@@ -469,6 +481,9 @@ public sealed class ExamSessionService(
 
     // The FROM item the proficiency and topic statistics statements read the student and subject from ({0}, {1}).
     private const string StudentRow = "(SELECT {0}::text AS student_id, {1}::text AS subject) f";
+
+    // Counts an ending session's items ({0} its id, {1} its subject, {2} the item left unanswered, if any).
+    private static readonly string RecordExposureSql = $"WITH {ExposureCounts.RecordSql("(SELECT {0}::uuid AS id, {1}::text AS subject) f", "{2}::bigint[]")} SELECT 1";
 
     // A request that does not match the current item: the recorded result when this exact answer was recorded
     // before (a retry), otherwise a conflict that names the problem. When the hot state the request was checked

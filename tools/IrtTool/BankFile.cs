@@ -8,12 +8,16 @@ namespace IrtTool;
 /// Reads an item bank file: logistic columns <c>{"a":[...],"b":[...],"c":[...],"d":[...],"topics":[...]}</c> with c
 /// (default 0), d (default 1) and topics optional; or a polytomous bank as catR lays it out,
 /// <c>{"model":"GRM","params":[[...],...],"n_categories":[...],"topics":[...]}</c>, rows right-padded with null, with
-/// n_categories and topics optional. Either may sit under a top-level "bank" key, as in the reference files.
+/// n_categories and topics optional. Either may sit under a top-level "bank" key, as in the reference files. Either may
+/// carry an "ids" column, the item ids of the bank's source (ExamApi's /api/items/export writes the server's ids).
 /// </summary>
 public static class BankFile
 {
     /// <summary>Loads and validates the bank; every problem is a <see cref="UsageException"/> naming the file and the fault.</summary>
-    public static ItemBank Load(string path, double scaling)
+    public static ItemBank Load(string path, double scaling) => Read(path, scaling).Bank;
+
+    /// <summary>Loads and validates the bank and its optional <c>ids</c> column (one per item, unique).</summary>
+    public static BankFileContent Read(string path, double scaling)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] bytes;
@@ -40,13 +44,18 @@ public static class BankFile
         }
     }
 
-    private static ItemBank Parse(JsonElement root, double scaling)
+    private static BankFileContent Parse(JsonElement root, double scaling)
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw new UsageException("the top level must be a JSON object with arrays \"a\" and \"b\", or \"model\" and \"params\".");
         if (!root.TryGetProperty("a", out _) && !root.TryGetProperty("params", out _) && root.TryGetProperty("bank", out var nested) && nested.ValueKind == JsonValueKind.Object)
             root = nested;
-        if (root.TryGetProperty("model", out var model)) return ParsePolytomous(root, model, scaling);
+        var (bank, reference) = root.TryGetProperty("model", out var model) ? (ParsePolytomous(root, model, scaling), "params") : (ParseLogistic(root, scaling), "a");
+        return new BankFileContent(bank, ReadIds(root, bank.Count, reference));
+    }
+
+    private static ItemBank ParseLogistic(JsonElement root, double scaling)
+    {
         var a = ReadColumn(root, "a") ?? throw new UsageException("the required array \"a\" (discriminations) is missing.");
         var b = ReadColumn(root, "b") ?? throw new UsageException("the required array \"b\" (difficulties) is missing.");
         var c = ReadColumn(root, "c");
@@ -126,6 +135,21 @@ public static class BankFile
     private static string[]? ReadTopics(JsonElement root) => ReadArray(root, "topics", "strings", "a string",
         e => e.ValueKind == JsonValueKind.String ? (true, e.GetString()!) : (false, string.Empty));
 
+    // Checked after the items, so a count mismatch is reported against a bank that is otherwise valid.
+    private static long[]? ReadIds(JsonElement root, int items, string reference)
+    {
+        var ids = ReadArray(root, "ids", "integers", "an integer",
+            e => e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var id) ? (true, id) : (false, 0L));
+        if (ids is null) return null;
+        CheckLength("ids", ids.Length, items, reference);
+        var first = new Dictionary<long, int>();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (!first.TryAdd(ids[i], i)) throw new UsageException($"\"ids\"[{i}] ({ids[i]}) repeats \"ids\"[{first[ids[i]]}]; item ids must be unique.");
+        }
+        return ids;
+    }
+
     // An optional array property: null when absent or null, otherwise every element as read parses it.
     private static T[]? ReadArray<T>(JsonElement root, string name, string elements, string element, Func<JsonElement, (bool Valid, T Value)> read)
     {
@@ -142,3 +166,6 @@ public static class BankFile
         return values;
     }
 }
+
+/// <summary>A bank file's items, and the ids its <c>ids</c> column gives them (index k is item k), or null without one.</summary>
+public sealed record BankFileContent(ItemBank Bank, IReadOnlyList<long>? ItemIds);
