@@ -105,51 +105,73 @@ public static class DesignSimulation
         ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(trueThetas);
         var classifies = design.CutScores.Count > 0;
-        var (tests, passedOver) = Administer(design, bank, trueThetas, seed, retest: classifies, cancellationToken, progress);
-        return Summarise(design, bank, tests, passedOver);
+        var administrations = Administer(design, bank, trueThetas, seed, retest: classifies, cancellationToken, progress);
+        return Summarise(design, bank, administrations.Select(a => a.Test).ToArray(), administrations.Select(a => a.PassedOver).ToArray());
     }
 
-    /// <summary>Runs the tests; per examinee also the items a Sympson-Hetter lottery passed over and never gave.</summary>
-    internal static (DesignSimulatedTest[] Tests, int[][] PassedOver) Administer(CompiledDesign design, ItemBank bank, IReadOnlyList<double> trueThetas,
+    /// <summary>One examinee's test, with what the lotteries did on the way (for <see cref="SympsonHetterCalibration"/>).</summary>
+    /// <param name="Test">The test.</param>
+    /// <param name="PassedOver">Items a Sympson-Hetter lottery reached and that were never given, each once.</param>
+    /// <param name="LotteryDraws">Every lottery drawn, by item, given or not (an item may be drawn at several steps).</param>
+    /// <param name="GivenWithoutLottery">Items given by a rule that draws no lottery (e.g. the first item).</param>
+    internal sealed record Administration(DesignSimulatedTest Test, int[] PassedOver, int[] LotteryDraws, int[] GivenWithoutLottery);
+
+    /// <summary>Runs the tests in parallel, each examinee on its own streams.</summary>
+    internal static Administration[] Administer(CompiledDesign design, ItemBank bank, IReadOnlyList<double> trueThetas,
         int seed, bool retest, CancellationToken cancellationToken, IProgress<int>? progress)
     {
         var test = new AdaptiveTest(bank, design.Options);
-        var tests = new DesignSimulatedTest[trueThetas.Count];
-        var passedOver = new int[trueThetas.Count][];
+        var administrations = new Administration[trueThetas.Count];
         var done = 0;
         Parallel.For(0, trueThetas.Count, new ParallelOptions { CancellationToken = cancellationToken }, index =>
         {
             var theta = trueThetas[index];
-            var first = Administer(test, theta, new Random(CatSimulation.DeriveSeed(seed, index, 1)), new Random(CatSimulation.DeriveSeed(seed, index, 2)));
+            var first = new Sitting(test, theta, new Random(CatSimulation.DeriveSeed(seed, index, 1)), new Random(CatSimulation.DeriveSeed(seed, index, 2)));
             int? retestLevel = null;
             if (retest)
             {
-                var second = Administer(test, theta, new Random(CatSimulation.DeriveSeed(seed, index, 3)), new Random(CatSimulation.DeriveSeed(seed, index, 4)));
+                var second = new Sitting(test, theta, new Random(CatSimulation.DeriveSeed(seed, index, 3)), new Random(CatSimulation.DeriveSeed(seed, index, 4)));
                 retestLevel = second.Step.Classification?.Level;
             }
             var state = first.Step.State;
-            tests[index] = new DesignSimulatedTest(index, theta, state.Theta, state.StandardError, state.Items.ToArray(), state.Responses.ToArray(),
+            var items = state.Items.ToArray();
+            var result = new DesignSimulatedTest(index, theta, state.Theta, state.StandardError, items, state.Responses.ToArray(),
                 first.Step.Stop.Rule!, first.Step.Classification, retestLevel);
-            passedOver[index] = first.PassedOver;
+            // An item passed over at one step may be given at a later one (the lottery keeps no memory): it counts once, as given.
+            var passedOver = first.Draws.Count == 0 ? [] : first.Draws.Distinct().Where(item => Array.IndexOf(items, item) < 0).ToArray();
+            administrations[index] = new Administration(result, passedOver, [.. first.Draws], [.. first.GivenWithoutLottery]);
             progress?.Report(Interlocked.Increment(ref done));
         });
-        return (tests, passedOver);
+        return administrations;
     }
 
-    private static (AdaptiveStep Step, int[] PassedOver) Administer(AdaptiveTest test, double trueTheta, Random selectionRandom, Random responseRandom)
+    // One administration to a simulated examinee, noting each selection's lottery draws.
+    private sealed class Sitting
     {
-        var examinee = new SimulatedExaminee(trueTheta, responseRandom);
-        var step = test.Start(selectionRandom);
-        List<int>? passedOver = null;
-        while (!step.Stop.Stop)
+        public Sitting(AdaptiveTest test, double trueTheta, Random selectionRandom, Random responseRandom)
         {
-            foreach (var candidate in step.Next!.PassedOver) (passedOver ??= []).Add(candidate.Item);
-            step = test.Answer(step.State, examinee.Respond(test.Bank[step.State.CurrentItem!.Value]), selectionRandom);
+            var examinee = new SimulatedExaminee(trueTheta, responseRandom);
+            var step = test.Start(selectionRandom);
+            while (!step.Stop.Stop)
+            {
+                Note(step.Next!);
+                step = test.Answer(step.State, examinee.Respond(test.Bank[step.State.CurrentItem!.Value]), selectionRandom);
+            }
+            Step = step;
         }
-        if (passedOver is null) return (step, []);
-        // An item passed over at one step may be given at a later one (the lottery keeps no memory): it counts once, as given.
-        var given = step.State.Items.ToArray();
-        return (step, passedOver.Distinct().Where(item => Array.IndexOf(given, item) < 0).ToArray());
+
+        public AdaptiveStep Step { get; }
+
+        public List<int> Draws { get; } = [];
+
+        public List<int> GivenWithoutLottery { get; } = [];
+
+        private void Note(Selection.ItemSelection selection)
+        {
+            foreach (var candidate in selection.PassedOver) Draws.Add(candidate.Item);
+            if (selection.Rule.StartsWith("sympson-hetter", StringComparison.Ordinal)) Draws.Add(selection.Item);
+            else GivenWithoutLottery.Add(selection.Item);
+        }
     }
 
     private static DesignSimulationReport Summarise(CompiledDesign design, ItemBank bank, DesignSimulatedTest[] tests, int[][] passedOver)

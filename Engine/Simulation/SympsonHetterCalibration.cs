@@ -6,7 +6,7 @@ namespace Engine.Simulation;
 /// <summary>One round of the calibration: the exposure the K values in force gave.</summary>
 /// <param name="Iteration">1-based round.</param>
 /// <param name="MaxExposure">Largest share of examinees given one item, max P(A).</param>
-/// <param name="MaxSelection">Largest share of examinees for whom one item was selected, max P(S).</param>
+/// <param name="MaxSelection">Largest number of selections of one item per examinee, max P(S) (may exceed 1: see <see cref="SympsonHetterCalibration"/>).</param>
 /// <param name="ItemsLimited">Items whose K was below 1 in this round.</param>
 public sealed record ExposureIteration(int Iteration, double MaxExposure, double MaxSelection, int ItemsLimited);
 
@@ -23,11 +23,18 @@ public sealed record SympsonHetterCalibrationResult(
 
 /// <summary>
 /// Sympson and Hetter's (1985) iterative simulations for the exposure parameters K of a design. Every K starts at 1;
-/// each round simulates the examinees with the K values in force and counts, per item, P(S), the share of examinees
-/// for whom the item was selected (reached by the lottery as the best remaining item,
-/// <see cref="Selection.ItemSelection.PassedOver"/> or given) and P(A), the share given it. The next round's K is
-/// r_max / P(S) where P(S) &gt; r_max, else 1. The calibration ends at the first round whose max P(A) is at most
-/// r_max + tolerance, and those K values are the result.
+/// each round simulates the examinees with the K values in force and counts, per item, P(A), the share of examinees
+/// given it, and P(S), its selections per examinee: lottery draws (each time the walk reached it as the best remaining
+/// item, <see cref="Selection.ItemSelection.PassedOver"/> or given) plus administrations by a rule without a lottery
+/// (the first item). Where P(S) &gt; r_max the next round's K is (r_max − F) / D, with D the draws and F the
+/// administrations without a lottery per examinee, else 1. With no first-item share (F = 0) and at most one draw per
+/// examinee this is the classic K = r_max / P(S); it counts draws rather than examinees because the Engine's lottery
+/// keeps no memory within a test (see <see cref="Selection.ExposureControl.SympsonHetter"/>), so a rejected item is
+/// drawn again at the next step, and P(A) = F + K·D holds exactly. Lowering an item's K raises its D (it stays the
+/// best remaining for more steps), so that step alone approaches the target slowly; from the second lowering on, an
+/// item above target steps by the elasticity of its exposure to K measured over its last two rounds. Items are aimed at
+/// r_max − tolerance, so that sampling noise across many items at the target leaves the largest rate within r_max +
+/// tolerance. The calibration ends at the first round whose max P(A) is at most r_max + tolerance, and those K values are the result.
 /// </summary>
 public static class SympsonHetterCalibration
 {
@@ -60,6 +67,8 @@ public static class SympsonHetterCalibration
         if (trueThetas.Count == 0) throw new ArgumentException("The calibration needs at least one examinee.", nameof(trueThetas));
 
         var parameters = Enumerable.Repeat(1.0, bank.Count).ToArray();
+        var previousK = Enumerable.Repeat(1.0, bank.Count).ToArray();
+        var previousByLottery = new double[bank.Count];
         var rounds = new List<ExposureIteration>();
         TestDesign? best = null;
         var bestExposure = double.PositiveInfinity;
@@ -67,19 +76,20 @@ public static class SympsonHetterCalibration
         {
             var current = WithParameters(design, itemIds, parameters);
             var compiled = DesignCompiler.Compile(current, bank, itemIds, neverGiven);
-            var (tests, passedOver) = DesignSimulation.Administer(compiled, bank, trueThetas, CatSimulation.DeriveSeed(seed, round, 5), retest: false, cancellationToken, null);
+            var administrations = DesignSimulation.Administer(compiled, bank, trueThetas, CatSimulation.DeriveSeed(seed, round, 5), retest: false, cancellationToken, null);
             var given = new int[bank.Count];
-            foreach (var test in tests)
+            var draws = new int[bank.Count];
+            var withoutLottery = new int[bank.Count];
+            foreach (var administration in administrations)
             {
-                foreach (var item in test.Items) given[item]++;
+                foreach (var item in administration.Test.Items) given[item]++;
+                foreach (var item in administration.LotteryDraws) draws[item]++;
+                foreach (var item in administration.GivenWithoutLottery) withoutLottery[item]++;
             }
-            var selected = (int[])given.Clone();
-            foreach (var items in passedOver)
-            {
-                foreach (var item in items) selected[item]++;
-            }
-            double n = tests.Length;
-            var iteration = new ExposureIteration(round, given.Max() / n, selected.Max() / n, parameters.Count(k => k < 1));
+            double n = administrations.Length;
+            var selected = new double[bank.Count];
+            for (var i = 0; i < selected.Length; i++) selected[i] = (draws[i] + withoutLottery[i]) / n;
+            var iteration = new ExposureIteration(round, given.Max() / n, selected.Max(), parameters.Count(k => k < 1));
             rounds.Add(iteration);
             progress?.Report(iteration);
             if (iteration.MaxExposure < bestExposure)
@@ -90,8 +100,27 @@ public static class SympsonHetterCalibration
             if (iteration.MaxExposure <= maxExposure + tolerance) return Result(current, rounds, converged: true);
             for (var i = 0; i < parameters.Length; i++)
             {
-                var selection = selected[i] / n;
-                parameters[i] = selection > maxExposure ? Math.Round(maxExposure / selection, Decimals) : 1;
+                // P(A) = F + K·D exactly: every draw gives the item with probability K, and a given item is never drawn again.
+                var lottery = draws[i] / n;
+                var withoutDraw = withoutLottery[i] / n;
+                var byLottery = given[i] / n - withoutDraw;
+                // Aimed at r_max − tolerance: items held at r_max itself would put the largest of many noisy rates above the stopping bound.
+                var target = maxExposure - tolerance - withoutDraw;
+                var next = 1.0;
+                if (selected[i] > maxExposure && lottery > 0)
+                {
+                    next = target / lottery;
+                    // Lowering K keeps the item the best remaining at more steps (more draws), so the step above falls short
+                    // and the rounds creep down. Once two rounds show how the item's exposure answers K, step by that elasticity.
+                    if (byLottery > target && target > 0 && parameters[i] < previousK[i] && previousByLottery[i] > byLottery && byLottery > 0)
+                    {
+                        var elasticity = Math.Log(previousByLottery[i] / byLottery) / Math.Log(previousK[i] / parameters[i]);
+                        if (elasticity is > 0.05 and < 1) next = parameters[i] * Math.Pow(target / byLottery, 1 / elasticity);
+                    }
+                }
+                previousK[i] = parameters[i];
+                previousByLottery[i] = byLottery;
+                parameters[i] = Math.Round(Math.Clamp(next, 0, 1), Decimals);
             }
         }
         return Result(best!, rounds, converged: false);
