@@ -15,6 +15,18 @@ public sealed record CompiledDesign(TestDesign Design, AdaptiveTestOptions Optio
     /// <summary>The maximum test length.</summary>
     public int MaxItems => Design.Stopping!.MaxItems!.Value;
 
+    /// <summary>The enemy sets as bank indices (one test gives at most one item of each).</summary>
+    public IReadOnlyList<IReadOnlyCollection<int>> EnemySets { get; init; } = [];
+
+    /// <summary>The blueprint's hard per-topic counts, or null when it sets none.</summary>
+    public TopicLimits? TopicLimits { get; init; }
+
+    /// <summary>Bank indices that are never given (retired items).</summary>
+    public IReadOnlyCollection<int> NeverGiven { get; init; } = [];
+
+    /// <summary>The classification's cut scores in increasing order; empty without classification.</summary>
+    public IReadOnlyList<double> CutScores => Options.Stopping.ClassifyingRule?.CutScores ?? [];
+
     /// <summary>The name of a classification level (e.g. "pass"), or null for no level.</summary>
     public string? LevelName(int? level) => level is int l && l < LevelNames.Count ? LevelNames[l] : null;
 }
@@ -110,7 +122,7 @@ public static class DesignCompiler
             StartTheta = first.StartTheta,
             FirstItemSelector = firstSelector,
         };
-        return new CompiledDesign(design, options, levels);
+        return new CompiledDesign(design, options, levels) { EnemySets = enemySets, TopicLimits = limits, NeverGiven = excluded };
     }
 
     /// <summary>The estimator a design names (the design must be valid).</summary>
@@ -171,7 +183,8 @@ public static class DesignCompiler
             var method = estimator.Method?.ToUpperInvariant();
             if (method is null || !Methods.Contains(method)) Add("estimator.method", $"estimator.method must be one of {string.Join(", ", Methods)}.");
             var hasPrior = estimator.PriorMean is not null || estimator.PriorSd is not null;
-            if (hasPrior && method is "ML" or "WL") Add("estimator.priorMean", $"A prior applies to EAP and BM only, not to {method}.");
+            if (hasPrior && method is "ML" or "WL")
+                Add(estimator.PriorMean is null ? "estimator.priorSd" : "estimator.priorMean", $"A prior applies to EAP and BM only, not to {method}.");
             if (estimator.PriorMean is { } mean && (!double.IsFinite(mean) || Math.Abs(mean) > 4)) Add("estimator.priorMean", "estimator.priorMean must be between -4 and 4.");
             if (estimator.PriorSd is { } sd && (!double.IsFinite(sd) || sd < 0.1 || sd > 10)) Add("estimator.priorSd", "estimator.priorSd must be between 0.1 and 10.");
         }

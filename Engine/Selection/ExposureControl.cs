@@ -29,15 +29,19 @@ public abstract record ExposureControl
     /// <summary>How many of the best candidates this control may need to see.</summary>
     internal abstract int CandidatesNeeded { get; }
 
-    /// <summary>Picks one of the ranked candidates (best first; never empty) and names the rule.</summary>
-    internal abstract (Candidate Chosen, string Rule) Choose(ReadOnlySpan<Candidate> ranked, Random random);
+    /// <summary>
+    /// Picks one of the ranked candidates (best first; never empty) and names the rule. <c>Walked</c> is how many of the
+    /// leading candidates a lottery reached (each one the best remaining when it was drawn for), the chosen one
+    /// included; 0 for rules that draw no lottery.
+    /// </summary>
+    internal abstract (Candidate Chosen, string Rule, int Walked) Choose(ReadOnlySpan<Candidate> ranked, Random random);
 }
 
 internal sealed record NoExposureControl : ExposureControl
 {
     internal override int CandidatesNeeded => 1;
 
-    internal override (Candidate Chosen, string Rule) Choose(ReadOnlySpan<Candidate> ranked, Random random) => (ranked[0], "MFI");
+    internal override (Candidate Chosen, string Rule, int Walked) Choose(ReadOnlySpan<Candidate> ranked, Random random) => (ranked[0], "MFI", 0);
 }
 
 internal sealed record RandomesqueExposure : ExposureControl
@@ -52,8 +56,8 @@ internal sealed record RandomesqueExposure : ExposureControl
 
     internal override int CandidatesNeeded => Count;
 
-    internal override (Candidate Chosen, string Rule) Choose(ReadOnlySpan<Candidate> ranked, Random random) =>
-        (ranked[random.Next(Math.Min(Count, ranked.Length))], $"randomesque({Count})");
+    internal override (Candidate Chosen, string Rule, int Walked) Choose(ReadOnlySpan<Candidate> ranked, Random random) =>
+        (ranked[random.Next(Math.Min(Count, ranked.Length))], $"randomesque({Count})", 0);
 }
 
 internal sealed record SympsonHetterExposure : ExposureControl
@@ -77,14 +81,15 @@ internal sealed record SympsonHetterExposure : ExposureControl
 
     internal override int CandidatesNeeded => MaximumWalk;
 
-    internal override (Candidate Chosen, string Rule) Choose(ReadOnlySpan<Candidate> ranked, Random random)
+    internal override (Candidate Chosen, string Rule, int Walked) Choose(ReadOnlySpan<Candidate> ranked, Random random)
     {
-        foreach (var candidate in ranked)
+        for (var walked = 0; walked < ranked.Length; walked++)
         {
+            var candidate = ranked[walked];
             if ((uint)candidate.Item >= (uint)_parameters.Length)
                 throw new InvalidOperationException($"Item {candidate.Item} has no Sympson-Hetter parameter (only {_parameters.Length} were given).");
-            if (random.NextDouble() < _parameters[candidate.Item]) return (candidate, "sympson-hetter");
+            if (random.NextDouble() < _parameters[candidate.Item]) return (candidate, "sympson-hetter", walked + 1);
         }
-        return (ranked[0], "sympson-hetter(all rejected: most informative)");
+        return (ranked[0], "sympson-hetter(all rejected: most informative)", ranked.Length);
     }
 }

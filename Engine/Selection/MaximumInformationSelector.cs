@@ -63,14 +63,17 @@ public sealed class MaximumInformationSelector : IItemSelector
             var ranked = TopCandidates(bank, theta, given, topic, rankedBuffer.AsSpan(0, Math.Max(_exposure.CandidatesNeeded, 1 + _runnersUp)));
             if (ranked.IsEmpty) return null;
 
-            var (chosen, rule) = _exposure.Choose(ranked, random);
+            var (chosen, rule, walked) = _exposure.Choose(ranked, random);
             var runnersUp = new List<Candidate>(_runnersUp);
             foreach (var candidate in ranked)
             {
                 if (runnersUp.Count == _runnersUp) break;
                 if (candidate.Item != chosen.Item) runnersUp.Add(candidate);
             }
-            return new ItemSelection(chosen.Item, chosen.Information, theta, runnersUp, rule, topic >= 0 ? bank.Topics[topic] : null);
+            return new ItemSelection(chosen.Item, chosen.Information, theta, runnersUp, rule, topic >= 0 ? bank.Topics[topic] : null)
+            {
+                PassedOver = walked > 1 ? PassedOver(ranked[..walked], chosen.Item) : [],
+            };
         }
         finally
         {
@@ -119,6 +122,17 @@ public sealed class MaximumInformationSelector : IItemSelector
             }
         }
         return top[..count];
+    }
+
+    private static Candidate[] PassedOver(ReadOnlySpan<Candidate> walked, int chosen)
+    {
+        var passedOver = new Candidate[walked.Length - 1];
+        var count = 0;
+        foreach (var candidate in walked)
+        {
+            if (candidate.Item != chosen) passedOver[count++] = candidate;
+        }
+        return passedOver;
     }
 
     private static int Lanes => Vector<double>.Count;

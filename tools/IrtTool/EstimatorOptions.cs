@@ -30,6 +30,9 @@ public sealed class EstimatorOptions
         command.Add(_scaling);
     }
 
+    /// <summary>The options, for commands that refuse them in some modes.</summary>
+    public IEnumerable<Option> All => [_priorMean, _priorSd, _nodes, _minTheta, _maxTheta, _scaling];
+
     /// <summary>The scaling constant D, checked.</summary>
     public double Scaling(ParseResult parseResult)
     {

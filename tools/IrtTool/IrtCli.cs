@@ -33,6 +33,7 @@ public static class IrtCli
         {
             ScoreCommand.Create(streams),
             SimulateCommand.Create(streams),
+            ExposureCommand.Create(streams),
         };
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)

@@ -25,6 +25,9 @@ public sealed record SimulationSettings(
     double StartTheta,
     ThetaDistribution ThetaDistribution);
 
+/// <summary>A design simulation's inputs, as echoed in its report.</summary>
+public sealed record DesignRun(string DesignPath, string BankPath, int Examinees, int Seed, ThetaDistribution ThetaDistribution);
+
 /// <summary>
 /// <c>irt simulate</c>: runs simulated examinees with true abilities from a distribution through a CAT configuration and
 /// reports estimation accuracy, test length, item exposure and which stopping rules ended the tests.
@@ -32,12 +35,13 @@ public sealed record SimulationSettings(
 public static class SimulateCommand
 {
     private const int DefaultMaxItems = 30;
+    private const int DesignExaminees = 2000;
 
     /// <summary>Builds the command, bound to <paramref name="streams"/>.</summary>
     public static Command Create(StandardStreams streams)
     {
         var bank = new Option<string>("--bank") { Description = "Item bank JSON file.", Required = true };
-        var examinees = new Option<int>("--examinees") { Description = "Number of simulated examinees.", DefaultValueFactory = _ => 1000 };
+        var examinees = new Option<int>("--examinees") { Description = "Number of simulated examinees (default 1000, with --design 2000).", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int?>("--seed") { Description = "Random seed; the same seed gives the same report. Default: a random seed, shown in the report." };
         var method = new Option<string>("--method") { Description = $"Estimator: {string.Join(", ", EstimatorOptions.MethodNames)}.", DefaultValueFactory = _ => "EAP" };
         var maxItems = new Option<int>("--max-items") { Description = $"Maximum test length; 0 for none (then --se-target or --cut-scores must end the test).", DefaultValueFactory = _ => DefaultMaxItems };
@@ -49,16 +53,27 @@ public static class SimulateCommand
         var startTheta = new Option<double>("--start-theta") { Description = "θ at which the first item is chosen.", DefaultValueFactory = _ => 0 };
         var distribution = new Option<string>("--theta-distribution") { Description = "True abilities: normal:MEAN,SD or uniform:MIN,MAX.", DefaultValueFactory = _ => "normal:0,1" };
         var json = new Option<bool>("--json") { Description = "Write the report as one JSON object on stdout instead of a table." };
+        var design = new Option<string?>("--design") { Description = "Test design JSON file: simulate it instead of the per-option configuration (which it excludes)." };
         var estimation = new EstimatorOptions();
         var command = new Command("simulate", "Simulate a CAT: bias, RMSE, mean test length and SE, item exposure and stopping rule counts. Exit code 2 for a bad bank or option.")
         {
-            bank, examinees, seed, method, maxItems, minItems, seTarget, cutScores, randomesque, firstItemTop, startTheta, distribution, json,
+            bank, examinees, seed, method, maxItems, minItems, seTarget, cutScores, randomesque, firstItemTop, startTheta, distribution, json, design,
         };
         estimation.AddTo(command);
+        Option[] configuration = [method, maxItems, minItems, seTarget, cutScores, randomesque, firstItemTop, startTheta, .. estimation.All];
         command.SetAction(parseResult =>
         {
             var count = parseResult.GetValue(examinees);
             if (count < 1) throw new UsageException($"--examinees must be at least 1 (got {count}).");
+            if (parseResult.GetValue(design) is { } designPath)
+            {
+                var given = configuration.Where(o => parseResult.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
+                if (given.Length > 0) throw new UsageException($"--design sets the whole test; it cannot be combined with {string.Join(", ", given)}.");
+                if (parseResult.GetResult(examinees) is null or { Implicit: true }) count = DesignExaminees;
+                var run = new DesignRun(designPath, parseResult.GetValue(bank)!, count, parseResult.GetValue(seed) ?? Random.Shared.Next(),
+                    ThetaDistribution.Parse(parseResult.GetValue(distribution)!));
+                return SimulateDesign(streams, run, parseResult.GetValue(json));
+            }
             var methodName = EstimatorOptions.NormalizeMethod(parseResult.GetValue(method)!);
             var estimator = estimation.Create(methodName, parseResult);
             var maximum = parseResult.GetValue(maxItems);
@@ -93,7 +108,7 @@ public static class SimulateCommand
             };
             var thetas = thetaDistribution.Draw(count, settings.Seed);
             var report = streams.ErrorIsInteractive
-                ? RunWithProgressBar(streams.Error, itemBank, options, thetas, settings.Seed)
+                ? WithProgressBar(streams.Error, thetas.Length, progress => CatSimulation.Run(itemBank, options, thetas, settings.Seed, progress))
                 : CatSimulation.Run(itemBank, options, thetas, settings.Seed);
             if (parseResult.GetValue(json)) SimulationOutput.WriteJson(streams.Output, settings, report);
             else SimulationOutput.WriteTable(streams.Output, streams.OutputIsInteractive, settings, report);
@@ -102,17 +117,30 @@ public static class SimulateCommand
         return command;
     }
 
-    private static SimulationReport RunWithProgressBar(TextWriter error, ItemBank bank, AdaptiveTestOptions options, double[] thetas, int seed)
+    private static int SimulateDesign(StandardStreams streams, DesignRun run, bool json)
+    {
+        var testDesign = DesignFile.Load(run.DesignPath);
+        var itemBank = BankFile.Load(run.BankPath, testDesign.Scaling);
+        var compiled = DesignFile.Compile(run.DesignPath, testDesign, itemBank, BankItemIds.For(run.BankPath, itemBank));
+        var thetas = run.ThetaDistribution.Draw(run.Examinees, run.Seed);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var report = streams.ErrorIsInteractive
+            ? WithProgressBar(streams.Error, thetas.Length, progress => DesignSimulation.Run(compiled, itemBank, thetas, run.Seed, progress: progress))
+            : DesignSimulation.Run(compiled, itemBank, thetas, run.Seed);
+        var output = new DesignSimulationOutput(run, itemBank, report, started.Elapsed);
+        if (json) output.WriteJson(streams.Output);
+        else output.WriteTable(streams.Output, streams.OutputIsInteractive);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Runs <paramref name="work"/> under a progress bar on <paramref name="error"/> (a terminal).</summary>
+    internal static T WithProgressBar<T>(TextWriter error, int total, Func<IProgress<int>, T> work)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
         return console.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context =>
-            {
-                var task = context.AddTask("Simulating examinees", maxValue: thetas.Length);
-                return CatSimulation.Run(bank, options, thetas, seed, new ProgressTaskUpdater(task));
-            });
+            .Start(context => work(new ProgressTaskUpdater(context.AddTask("Simulating examinees", maxValue: total))));
     }
 
     private static int? PositiveOrNull(int? value, string name) =>
