@@ -17,6 +17,12 @@ public sealed record AdaptiveTestOptions(IAbilityEstimator Estimator, IItemSelec
 
     /// <summary>Chooses the first item (e.g. randomly among the top k at <see cref="StartTheta"/>); null uses <see cref="Selector"/>.</summary>
     public IItemSelector? FirstItemSelector { get; init; }
+
+    /// <summary>
+    /// Chooses the next item when only the stopping policy's gate keeps the test going (<see cref="StopDecision.HeldByGate"/>),
+    /// e.g. from the topics whose minimums are still owed, so the test ends as soon as the gate allows; null uses <see cref="Selector"/>.
+    /// </summary>
+    public IItemSelector? HeldOpenSelector { get; init; }
 }
 
 /// <summary>The outcome of starting a test or recording an answer.</summary>
@@ -86,7 +92,8 @@ public sealed class AdaptiveTest
         ItemSelection? next = null;
         if (!stop.Stop)
         {
-            next = Options.Selector.Select(Bank, estimate.Theta, items, random);
+            var selector = stop.HeldByGate && Options.HeldOpenSelector is { } gateSelector ? gateSelector : Options.Selector;
+            next = selector.Select(Bank, estimate.Theta, items, random);
             if (next is null) stop = new StopDecision(true, "bank_exhausted");
         }
         var newState = new ExamState(items, responses, estimate.Theta, estimate.StandardError, next?.Item, finished: stop.Stop);

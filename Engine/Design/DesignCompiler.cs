@@ -121,6 +121,10 @@ public static class DesignCompiler
         {
             StartTheta = first.StartTheta,
             FirstItemSelector = firstSelector,
+            // Once only the topic minimums keep a test going, it draws from the topics that owe items, so it ends as soon as they are met.
+            HeldOpenSelector = limits is { TotalMinimum: > 0 }
+                ? new ConstrainedSelector(bank, new MaximumInformationSelector(exposure, content), maxItems, excluded, enemySets, limits, owingTopicsOnly: true)
+                : null,
         };
         return new CompiledDesign(design, options, levels) { EnemySets = enemySets, TopicLimits = limits, NeverGiven = excluded };
     }

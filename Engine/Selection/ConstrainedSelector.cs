@@ -15,6 +15,7 @@ public sealed class ConstrainedSelector : IItemSelector
     private readonly int[]?[] _enemiesOf;
     private readonly TopicLimits? _limits;
     private readonly int _maxItems;
+    private readonly bool _owingTopicsOnly;
 
     /// <summary>Creates the selector.</summary>
     /// <param name="bank">The bank the test runs on (enemy sets and limits are resolved against it).</param>
@@ -23,9 +24,14 @@ public sealed class ConstrainedSelector : IItemSelector
     /// <param name="neverGiven">Bank indices never to select.</param>
     /// <param name="enemySets">Sets of bank indices of which one test gives at most one item.</param>
     /// <param name="limits">Per-topic minimum and maximum counts, or null.</param>
+    /// <param name="owingTopicsOnly">
+    /// Draw only from topics that still owe items whenever any does (for the steps a stopping gate holds the test open
+    /// for its minimums), not just once the places left are needed for them.
+    /// </param>
     public ConstrainedSelector(ItemBank bank, MaximumInformationSelector inner, int maxItems, IEnumerable<int>? neverGiven = null,
-        IEnumerable<IReadOnlyCollection<int>>? enemySets = null, TopicLimits? limits = null)
+        IEnumerable<IReadOnlyCollection<int>>? enemySets = null, TopicLimits? limits = null, bool owingTopicsOnly = false)
     {
+        _owingTopicsOnly = owingTopicsOnly;
         ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
@@ -70,7 +76,7 @@ public sealed class ConstrainedSelector : IItemSelector
             limits.Owed(bank, administered, given);
         }
         // When the minimums still owed use up every remaining place, only topics that owe items may be drawn from.
-        var onlyOwing = owed > 0 && owed >= _maxItems - administered.Length;
+        var onlyOwing = owed > 0 && (_owingTopicsOnly || owed >= _maxItems - administered.Length);
         for (var t = 0; t < bank.Topics.Count; t++)
         {
             var full = given[t] >= limits.MaximumOf(t);

@@ -3,6 +3,12 @@ namespace Engine.Stopping;
 /// <summary>Whether the test ends, and which rule ended it.</summary>
 public readonly record struct StopDecision(bool Stop, string? Rule)
 {
+    /// <summary>
+    /// True when a rule was met but the policy's <see cref="StoppingPolicy.Gate"/> kept the test going (e.g. the SE
+    /// target reached with topic minimums still owed): the next item should serve the gate.
+    /// </summary>
+    public bool HeldByGate { get; init; }
+
     /// <summary>Keep going.</summary>
     public static StopDecision Continue { get; } = new(false, null);
 }
@@ -55,12 +61,21 @@ public sealed class StoppingPolicy
     public StopDecision Evaluate(in StoppingContext context)
     {
         if (Exhausted.IsMet(context)) return new StopDecision(true, Exhausted.Name);
-        var held = context.ItemsAdministered < MinItems || (Gate is not null && !Gate.AllowsStop(context));
+        var belowMinimum = context.ItemsAdministered < MinItems;
+        var gateHolds = Gate is not null && !Gate.AllowsStop(context);
+        var heldByGate = false;
         foreach (var rule in _rules)
         {
-            if (held && rule is not (MaxItemsRule or BankExhaustedRule)) continue;
-            if (rule.IsMet(context)) return new StopDecision(true, rule.Name);
+            if (rule is MaxItemsRule or BankExhaustedRule || !(belowMinimum || gateHolds))
+            {
+                if (rule.IsMet(context)) return new StopDecision(true, rule.Name);
+            }
+            else if (!belowMinimum && !heldByGate && rule.IsMet(context))
+            {
+                heldByGate = true;
+            }
         }
+        if (heldByGate) return StopDecision.Continue with { HeldByGate = true };
         return StopDecision.Continue;
     }
 }

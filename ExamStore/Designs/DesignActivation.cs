@@ -25,10 +25,11 @@ public sealed class DesignActivation(ExamDesignStore designs, ItemBankCache bank
         var compiled = ExamEngine.Compile(snapshot, design);
         var random = new Random(Seed);
         var thetas = Enumerable.Range(0, options.SimulationExaminees).Select(_ => Normal(random)).ToArray();
-        var report = await Task.Run(() => CatSimulation.Run(snapshot.BankAt(design.Definition.Scaling), compiled.Options, thetas, Seed), cancellationToken);
+        var report = await Task.Run(() => DesignSimulation.Run(compiled, snapshot.BankAt(design.Definition.Scaling), thetas, Seed, cancellationToken), cancellationToken);
         var stored = JsonSerializer.SerializeToElement(new ActivationReport(
-            options.SimulationExaminees, Seed, snapshot.Version, report.Bias, report.Rmse, report.MeanLength, report.MeanStandardError,
-            report.MaxExposure, report.ItemsNeverUsed - snapshot.RetiredIndices.Count, report.StopRules), DesignJson.Options);
+            options.SimulationExaminees, Seed, snapshot.Version, report.Bias, report.Rmse, report.Bands, report.MeanLength, report.MinLength, report.MaxLength,
+            report.MeanStandardError, report.StopRules, report.MaxExposure, report.ItemsAvailable, report.ItemsNeverUsed, report.MeanOverlap,
+            report.Classification, report.BlueprintViolations, report.EnemyViolations), DesignJson.Options);
         await designs.ActivateAsync(designId, version, stored.GetRawText(), cancellationToken);
         return stored;
     }
@@ -36,8 +37,10 @@ public sealed class DesignActivation(ExamDesignStore designs, ItemBankCache bank
     private static double Normal(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
-    private sealed record ActivationReport(int Examinees, int Seed, long BankVersion, double Bias, double Rmse, double MeanLength, double MeanStandardError,
-        double MaxExposure, int ItemsNeverUsed, IReadOnlyDictionary<string, int> StopRules);
+    // The design simulation's report without its per-examinee and per-item lists (kept small: it is stored with the version).
+    private sealed record ActivationReport(int Examinees, int Seed, long BankVersion, double Bias, double Rmse, IReadOnlyList<ThetaBand> Bands,
+        double MeanLength, int MinLength, int MaxLength, double MeanStandardError, IReadOnlyDictionary<string, int> StopRules, double MaxExposure,
+        int ItemsAvailable, int ItemsNeverUsed, double MeanOverlap, ClassificationSummary? Classification, int BlueprintViolations, int EnemyViolations);
 }
 
 /// <summary>Settings of design activation (configuration <c>Exam:Designs</c>).</summary>

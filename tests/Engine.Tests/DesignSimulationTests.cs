@@ -104,6 +104,37 @@ public class DesignSimulationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MinimumsWithoutSharesEndTheTestAsSoonAsTheyAreMet()
+    {
+        // No shares: only the gate asks for statistics items. Once the SE target is met with the minimum still owed, every
+        // further item comes from statistics, so the test ends as soon as the minimum is met.
+        const double seTarget = 0.4;
+        var design = new TestDesign
+        {
+            Selection = new SelectionDesign { Blueprint = [new TopicTarget { Topic = "statistics", Min = 12 }] },
+            Stopping = new StoppingDesign { MaxItems = 40, SeTarget = seTarget },
+        };
+        var compiled = Compile(design);
+        var report = DesignSimulation.Run(compiled, Items.Bank, Thetas.Take(500).ToArray(), seed: 4);
+        Report("minimums without shares", report);
+
+        Assert.Equal(0, report.BlueprintViolations);
+        Assert.True(report.StopRules.GetValueOrDefault("se_target") > 450, string.Join(", ", report.StopRules));
+        var test = new AdaptiveTest(Items.Bank, compiled.Options);
+        var heldOpen = 0;
+        foreach (var sitting in report.Tests.Where(t => t.StopRule == "se_target"))
+        {
+            var items = sitting.Items.ToArray();
+            var responses = sitting.Responses.ToArray();
+            // The item after each prefix whose SE had met the target was chosen while the gate held the test open.
+            var held = Enumerable.Range(1, items.Length - 1).Where(k => test.Replay(items[..k], responses[..k], null, false).StandardError <= seTarget).ToArray();
+            if (held.Length > 0) heldOpen++;
+            Assert.All(held, k => Assert.Equal("statistics", Items.Topics[items[k]]));
+        }
+        Assert.True(heldOpen > 100, $"{heldOpen} tests were held open");
+    }
+
+    [Fact]
     public void EnemyItemsAreNeverGivenTogether()
     {
         // Enemy sets among the items most informative near the centre, so that a test without the constraint would give them together.

@@ -142,6 +142,9 @@ public sealed class ExamDesignTests(ExamGraphFixture fixture)
         Assert.InRange(simulation["meanLength"]!.GetValue<double>(), 1, 12);
         Assert.InRange(simulation["rmse"]!.GetValue<double>(), 0.05, 2);
         Assert.InRange(simulation["maxExposure"]!.GetValue<double>(), 0, 1);
+        Assert.InRange(simulation["meanOverlap"]!.GetValue<double>(), 0, 1);
+        Assert.Equal(0, simulation["blueprintViolations"]!.GetValue<int>());
+        Assert.Equal(8, simulation["bands"]!.AsArray().Count);
         Assert.Equal(12, version.Json["definition"]!["stopping"]!["maxItems"]!.GetValue<int>());
         Assert.NotNull(version.Json["activatedAt"]);
     }

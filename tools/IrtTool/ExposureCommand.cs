@@ -45,8 +45,8 @@ public static class ExposureCommand
             var output = parseResult.GetValue(outputPath);
 
             var testDesign = DesignFile.Load(designPath);
-            var itemBank = BankFile.Load(bankPath, testDesign.Scaling);
-            var itemIds = BankItemIds.For(bankPath, itemBank);
+            var (itemBank, ids) = BankFile.Read(bankPath, testDesign.Scaling);
+            var itemIds = BankItemIds.Of(ids, itemBank);
             var compiled = DesignFile.Compile(designPath, testDesign, itemBank, itemIds);
             // The design goes to stdout unless --output is given; the log then takes stderr so the design stays clean.
             using var log = output is null ? null : new StreamWriter(streams.Output, leaveOpen: true) { AutoFlush = true };

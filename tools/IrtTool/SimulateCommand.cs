@@ -120,8 +120,8 @@ public static class SimulateCommand
     private static int SimulateDesign(StandardStreams streams, DesignRun run, bool json)
     {
         var testDesign = DesignFile.Load(run.DesignPath);
-        var itemBank = BankFile.Load(run.BankPath, testDesign.Scaling);
-        var compiled = DesignFile.Compile(run.DesignPath, testDesign, itemBank, BankItemIds.For(run.BankPath, itemBank));
+        var (itemBank, ids) = BankFile.Read(run.BankPath, testDesign.Scaling);
+        var compiled = DesignFile.Compile(run.DesignPath, testDesign, itemBank, BankItemIds.Of(ids, itemBank));
         var thetas = run.ThetaDistribution.Draw(run.Examinees, run.Seed);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var report = streams.ErrorIsInteractive
