@@ -83,18 +83,18 @@ public sealed class DesignSimulationOutput(DesignRun run, ItemBank bank, DesignS
             foreach (var band in report.Bands)
             {
                 writer.WriteStartObject();
-                WriteNullable(writer, "low", band.Low);
-                WriteNullable(writer, "high", band.High);
+                SimulationOutput.WriteNullable(writer, "low", band.Low);
+                SimulationOutput.WriteNullable(writer, "high", band.High);
                 writer.WriteNumber("examinees", band.Examinees);
-                WriteNullable(writer, "bias", band.Bias);
-                WriteNullable(writer, "rmse", band.Rmse);
+                SimulationOutput.WriteNullable(writer, "bias", band.Bias);
+                SimulationOutput.WriteNullable(writer, "rmse", band.Rmse);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
             writer.WriteNumber("mean_length", report.MeanLength);
             writer.WriteNumber("min_length", report.MinLength);
             writer.WriteNumber("max_length", report.MaxLength);
-            WriteNullable(writer, "mean_se", double.IsFinite(report.MeanStandardError) ? report.MeanStandardError : null);
+            SimulationOutput.WriteNullable(writer, "mean_se", double.IsFinite(report.MeanStandardError) ? report.MeanStandardError : null);
             writer.WriteStartObject("stop_rules");
             foreach (var (rule, count) in report.StopRules) writer.WriteNumber(rule, count);
             writer.WriteEndObject();
@@ -131,12 +131,6 @@ public sealed class DesignSimulationOutput(DesignRun run, ItemBank bank, DesignS
         }
         output.Write("\n"u8);
         output.Flush();
-    }
-
-    private static void WriteNullable(Utf8JsonWriter writer, string name, double? value)
-    {
-        if (value is double number) writer.WriteNumber(name, number);
-        else writer.WriteNull(name);
     }
 
     private static string Describe(ThetaBand band) => (band.Low, band.High) switch

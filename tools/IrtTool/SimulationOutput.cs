@@ -86,7 +86,8 @@ public static class SimulationOutput
         output.Flush();
     }
 
-    private static void WriteNullable(Utf8JsonWriter writer, string name, double? value)
+    /// <summary>Writes a number, or null when there is none.</summary>
+    internal static void WriteNullable(Utf8JsonWriter writer, string name, double? value)
     {
         if (value is double number) writer.WriteNumber(name, number);
         else writer.WriteNull(name);
