@@ -254,7 +254,8 @@ public sealed class PracticeSessionTests(PracticeGraphFixture fixture)
         var (studentId, _) = await practice.KnownStudentAsync(Subject);
         var sessions = await fixture.ScalarAsync<long>("SELECT count(*) FROM practice_sessions");
 
-        var response = await practice.Client.PostRawAsync("/api/practice/sessions", body.Replace("KNOWN", studentId, StringComparison.Ordinal), null);
+        var response = await practice.Client.PostRawAsync("/api/practice/sessions", body.Replace("KNOWN", studentId, StringComparison.Ordinal),
+            await practice.Client.StudentTokenAsync(studentId));
 
         Assert.True(response.Status == status, $"{body}: {(int)response.Status} {response.Body}");
         Assert.Equal("application/problem+json", response.Message.Content.Headers.ContentType?.MediaType);
