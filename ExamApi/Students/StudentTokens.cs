@@ -52,9 +52,10 @@ internal sealed class StudentTokens
     /// <summary>The student the token was issued for, or null when it is malformed, forged, tampered with or expired.</summary>
     public string? Verify(string token)
     {
-        if (token.Length > MaxTokenLength) return null;
-        Span<byte> bytes = stackalloc byte[MaxTokenLength];
-        if (!Base64Url.TryDecodeFromChars(token, bytes, out var length) || length <= ExpiryBytes + MacBytes) return null;
+        // TryDecodeFromChars only reports a short destination; malformed input has to be ruled out first or it throws.
+        if (token.Length > MaxTokenLength || !Base64Url.IsValid(token, out var length) || length <= ExpiryBytes + MacBytes) return null;
+        Span<byte> bytes = stackalloc byte[length];
+        Base64Url.DecodeFromChars(token, bytes);
 
         var signed = bytes[..(length - MacBytes)];
         Span<byte> expected = stackalloc byte[MacBytes];

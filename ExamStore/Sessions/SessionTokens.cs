@@ -42,9 +42,10 @@ public sealed class SessionTokens
     /// </summary>
     public Guid? SessionOf(string? token)
     {
+        // Checked before decoding: malformed input makes the decoder throw.
+        if (string.IsNullOrEmpty(token) || token.Length > 128 || !System.Buffers.Text.Base64Url.IsValid(token, out var length) || length != 16 + 32) return null;
         Span<byte> bytes = stackalloc byte[16 + 32];
-        if (string.IsNullOrEmpty(token) || token.Length > 128
-            || !System.Buffers.Text.Base64Url.TryDecodeFromChars(token, bytes, out var length) || length != bytes.Length) return null;
+        System.Buffers.Text.Base64Url.DecodeFromChars(token, bytes);
         var sessionId = new Guid(bytes[..16]);
         return Verify(sessionId, token) ? sessionId : null;
     }
