@@ -9,6 +9,9 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+// Credentials first: the rate limiter keys starts by the student the credential proves.
+app.UseStudentCredentials();
+app.UseRateLimiter();
 app.MapOpenApiDocuments();
 app.MapAdaptiveApi();
 app.MapStudentsApi();

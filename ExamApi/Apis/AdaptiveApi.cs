@@ -8,7 +8,10 @@ using Microsoft.Extensions.Options;
 
 namespace ExamApi.Apis;
 
-/// <summary>The student's exam endpoints under /api/adaptive; every call after start needs the session's token.</summary>
+/// <summary>
+/// The student's exam endpoints under /api/adaptive: start needs the student's credential (<see cref="StudentCredentials"/>),
+/// every call after it the session's token.
+/// </summary>
 internal static class AdaptiveApi
 {
     public static IEndpointRouteBuilder MapAdaptiveApi(this IEndpointRouteBuilder app)
@@ -17,9 +20,11 @@ internal static class AdaptiveApi
 
         group.MapPost("/start", StartExam)
             .Accepts<StartExamRequest>("application/json")
-            .WithName("StartExam").WithSummary("Start an adaptive exam; returns the session token and the first item");
+            .RequireStudentCredential().RequireStartRateLimits()
+            .WithName("StartExam").WithSummary("Start an adaptive exam (the student's credential required); returns the session token and the first item");
         group.MapPost("/answer", AnswerItem)
             .Accepts<AnswerRequest>("application/json")
+            .RequireAnswerRateLimit()
             .WithName("AnswerItem").WithSummary("Answer the current item; returns the new θ/SE and the next item (idempotent)");
         group.MapGet("/next", GetCurrentItem)
             .WithName("GetCurrentItem").WithSummary("The item waiting for an answer (repeatable)");

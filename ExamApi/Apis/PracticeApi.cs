@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ExamApi.Extensions;
 using ExamStore.Practice;
 using ExamStore.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,7 +9,8 @@ namespace ExamApi.Apis;
 
 /// <summary>
 /// Practice sessions under /api/practice/sessions: personalised question sets in weak, current and revision sections.
-/// Creating one returns its token; every other call needs it (<c>Authorization: Bearer</c>), as an exam's calls do.
+/// Creating one needs the student's credential (<see cref="StudentCredentials"/>) and returns the session's token; every
+/// other call needs that token (<c>Authorization: Bearer</c>), as an exam's calls do.
 /// </summary>
 internal static class PracticeApi
 {
@@ -18,7 +20,8 @@ internal static class PracticeApi
 
         group.MapPost("/", StartPractice)
             .Accepts<StartPracticeRequest>("application/json")
-            .WithName("StartPractice").WithSummary("Generate a practice session (weak, current and revision sections); returns its questions and token");
+            .RequireStudentCredential().RequireStartRateLimits()
+            .WithName("StartPractice").WithSummary("Generate a practice session (the student's credential required; weak, current and revision sections); returns its questions and token");
         group.MapGet("/{sessionId}", GetPractice)
             .WithName("GetPractice").WithSummary("A practice session: its sections, questions and answers so far");
         group.MapPost("/{sessionId}/answers", AnswerPractice)

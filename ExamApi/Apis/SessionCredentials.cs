@@ -35,7 +35,8 @@ internal static class SessionCredentials
     public static ProblemHttpResult TokenOrAdminKeyRequired(HttpContext context) => Unauthorized(context,
         $"This request needs the session's token (Authorization: Bearer <token>) or the administrator key ({AdminKey.HeaderName}).");
 
-    private static string? BearerToken(HttpRequest request)
+    /// <summary>The credential of an <c>Authorization: Bearer …</c> header, or null without one.</summary>
+    public static string? BearerToken(HttpRequest request)
     {
         var header = request.Headers.Authorization;
         if (header.Count != 1 || header[0] is not { } value || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)) return null;

@@ -48,6 +48,8 @@ internal static class Extensions
         builder.Services.AddSingleton<IExamFlowObserver>(services => services.GetRequiredService<ExamMetrics>());
         builder.Services.AddExamStore(builder.Configuration);
         builder.AddAdminKey();
+        builder.AddStudentCredentials();
+        builder.AddRateLimits();
         builder.Services.AddItemChangeNotifications();
         builder.Services.AddSessionSweeper();
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionSweeper.MeterName, AttemptWriter.Meter.Name, CacheStatistics.MeterName, ExposureCounts.MeterName));

@@ -36,6 +36,20 @@ public sealed class SessionTokens
             System.Text.Encoding.ASCII.GetBytes(expected), System.Text.Encoding.ASCII.GetBytes(token));
     }
 
+    /// <summary>
+    /// The session a genuine token was issued for, or null (for callers that have the token but not the session id,
+    /// such as a rate limiter keyed by session).
+    /// </summary>
+    public Guid? SessionOf(string? token)
+    {
+        // Checked before decoding: malformed input makes the decoder throw.
+        if (string.IsNullOrEmpty(token) || token.Length > 128 || !System.Buffers.Text.Base64Url.IsValid(token, out var length) || length != 16 + 32) return null;
+        Span<byte> bytes = stackalloc byte[16 + 32];
+        System.Buffers.Text.Base64Url.DecodeFromChars(token, bytes);
+        var sessionId = new Guid(bytes[..16]);
+        return Verify(sessionId, token) ? sessionId : null;
+    }
+
     private static string Base64Url(ReadOnlySpan<byte> bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -77,6 +77,12 @@ internal sealed record CacheLayerStatsView(string Layer, CacheLookupCounts Since
 /// <summary>The parts of <c>GET /api/cache/stats</c> the generator uses.</summary>
 internal sealed record CacheStatsResponse(string Redis, CacheLayerStatsView[] Layers);
 
+/// <summary>The body of <c>POST /api/students/{id}/tokens</c>.</summary>
+internal sealed record StudentTokenRequest(int LifetimeSeconds);
+
+/// <summary>A student token: the credential a start carries.</summary>
+internal sealed record StudentTokenResponse(string StudentId, string Token);
+
 /// <summary>The ProblemDetails title, which tells a retryable 409 ("Answer in progress") from a final one, and its detail.</summary>
 internal sealed record ProblemBody(string? Title, string? Detail);
 
@@ -100,5 +106,7 @@ internal sealed record ProblemBody(string? Title, string? Detail);
 [JsonSerializable(typeof(CacheClearRequest))]
 [JsonSerializable(typeof(CacheClearResponse))]
 [JsonSerializable(typeof(CacheStatsResponse))]
+[JsonSerializable(typeof(StudentTokenRequest))]
+[JsonSerializable(typeof(StudentTokenResponse))]
 [JsonSerializable(typeof(ProblemBody))]
 internal sealed partial class ApiJson : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -20,7 +21,9 @@ internal readonly record struct ApiResult<T>(int Status, T? Body, string? Proble
 /// refused or reset, timeout) is sent again to the next URL, each URL at most twice: answers and completions (exam and
 /// practice), reads and cache clears are idempotent on the server, and a repeated start (exam or practice) at worst
 /// leaves one unused session. Latency of a success is recorded from the caller's <c>began</c> timestamp, which the open
-/// loop sets to the scheduled time.
+/// loop sets to the scheduled time. A start (exam or practice) carries the student's token, which the client fetches
+/// with the admin key before the student's first start and then reuses; that first start's latency is counted from
+/// when the token arrived (the fetch is timed as its own endpoint).
 /// </summary>
 internal sealed class ExamApiClient : IDisposable
 {
@@ -29,6 +32,7 @@ internal sealed class ExamApiClient : IDisposable
     private readonly HttpClient[] clients;
     private readonly LoadMetrics metrics;
     private readonly string adminKey;
+    private readonly ConcurrentDictionary<string, string> studentTokens = new(StringComparer.Ordinal);
     private int next = -1;
 
     public ExamApiClient(ExamTarget target, LoadMetrics metrics, TimeSpan requestTimeout)
@@ -86,9 +90,13 @@ internal sealed class ExamApiClient : IDisposable
         }
     }
 
-    public Task<ApiResult<StartResponse>> StartAsync(StartRequest request, long began, CancellationToken cancellationToken) =>
-        SendAsync(ExamEndpoint.Start, HttpMethod.Post, "/api/adaptive/start", JsonSerializer.SerializeToUtf8Bytes(request, ApiJson.Default.StartRequest),
-            null, ApiJson.Default.StartResponse, began, cancellationToken);
+    public async Task<ApiResult<StartResponse>> StartAsync(StartRequest request, long began, CancellationToken cancellationToken)
+    {
+        var credential = await StudentCredentialAsync(request.StudentId, began, cancellationToken);
+        if (credential.Token is null) return new ApiResult<StartResponse>(credential.Status, default, credential.ProblemTitle);
+        return await SendAsync(ExamEndpoint.Start, HttpMethod.Post, "/api/adaptive/start", JsonSerializer.SerializeToUtf8Bytes(request, ApiJson.Default.StartRequest),
+            new AuthenticationHeaderValue("Bearer", credential.Token), ApiJson.Default.StartResponse, credential.Began, cancellationToken);
+    }
 
     public Task<ApiResult<AnswerResponse>> AnswerAsync(AnswerRequest request, string token, long began, CancellationToken cancellationToken) =>
         SendAsync(ExamEndpoint.Answer, HttpMethod.Post, "/api/adaptive/answer", JsonSerializer.SerializeToUtf8Bytes(request, ApiJson.Default.AnswerRequest),
@@ -110,9 +118,13 @@ internal sealed class ExamApiClient : IDisposable
         SendAsync(ExamEndpoint.Items, HttpMethod.Post, "/api/items/import", JsonSerializer.SerializeToUtf8Bytes(items, ApiJson.Default.ItemInputArray),
             null, ApiJson.Default.ImportResponse, Stopwatch.GetTimestamp(), cancellationToken);
 
-    public Task<ApiResult<PracticeStartResponse>> StartPracticeAsync(PracticeStartRequest request, CancellationToken cancellationToken) =>
-        SendAsync(ExamEndpoint.PracticeStart, HttpMethod.Post, "/api/practice/sessions", JsonSerializer.SerializeToUtf8Bytes(request, ApiJson.Default.PracticeStartRequest),
-            null, ApiJson.Default.PracticeStartResponse, Stopwatch.GetTimestamp(), cancellationToken);
+    public async Task<ApiResult<PracticeStartResponse>> StartPracticeAsync(PracticeStartRequest request, CancellationToken cancellationToken)
+    {
+        var credential = await StudentCredentialAsync(request.StudentId, Stopwatch.GetTimestamp(), cancellationToken);
+        if (credential.Token is null) return new ApiResult<PracticeStartResponse>(credential.Status, default, credential.ProblemTitle);
+        return await SendAsync(ExamEndpoint.PracticeStart, HttpMethod.Post, "/api/practice/sessions", JsonSerializer.SerializeToUtf8Bytes(request, ApiJson.Default.PracticeStartRequest),
+            new AuthenticationHeaderValue("Bearer", credential.Token), ApiJson.Default.PracticeStartResponse, credential.Began, cancellationToken);
+    }
 
     public Task<ApiResult<PracticeAnswerResponse>> AnswerPracticeAsync(Guid sessionId, PracticeAnswerRequest request, string token, CancellationToken cancellationToken) =>
         SendAsync(ExamEndpoint.PracticeAnswer, HttpMethod.Post, $"/api/practice/sessions/{sessionId}/answers", JsonSerializer.SerializeToUtf8Bytes(request, ApiJson.Default.PracticeAnswerRequest),
@@ -129,6 +141,22 @@ internal sealed class ExamApiClient : IDisposable
     /// <summary>The cache statistics of one replica (each counts its own lookups).</summary>
     public Task<ApiResult<CacheStatsResponse>> CacheStatsAsync(int replica, CancellationToken cancellationToken) =>
         SendAsync(ExamEndpoint.Cache, HttpMethod.Get, "/api/cache/stats", null, null, ApiJson.Default.CacheStatsResponse, Stopwatch.GetTimestamp(), cancellationToken, replica);
+
+    // A day: longer than any run, so a cached token never expires under it.
+    private static readonly byte[] StudentTokenBody = JsonSerializer.SerializeToUtf8Bytes(new StudentTokenRequest(24 * 3600), ApiJson.Default.StudentTokenRequest);
+
+    // The student's token from the cache, or fetched (one request per student; two students' first starts at once may
+    // both fetch, which costs one request and changes nothing). A failed fetch is not cached: the start fails with its
+    // status and is retried like any other failed start.
+    private async Task<(string? Token, long Began, int Status, string? ProblemTitle)> StudentCredentialAsync(string studentId, long began, CancellationToken cancellationToken)
+    {
+        if (studentTokens.TryGetValue(studentId, out var cached)) return (cached, began, 0, null);
+        var issued = await SendAsync(ExamEndpoint.StudentToken, HttpMethod.Post, $"/api/students/{Uri.EscapeDataString(studentId)}/tokens", StudentTokenBody,
+            null, ApiJson.Default.StudentTokenResponse, Stopwatch.GetTimestamp(), cancellationToken);
+        if (!issued.Succeeded) return (null, began, issued.Status, issued.ProblemTitle);
+        studentTokens[studentId] = issued.Body!.Token;
+        return (issued.Body.Token, Stopwatch.GetTimestamp(), 0, null);
+    }
 
     /// <summary>ExamApi replicas (base URLs) the client sends to.</summary>
     public int Replicas => clients.Length;
@@ -151,7 +179,7 @@ internal sealed class ExamApiClient : IDisposable
             using var request = new HttpRequestMessage(method, path);
             if (body is not null) request.Content = new ByteArrayContent(body) { Headers = { ContentType = Json } };
             if (token is not null) request.Headers.Authorization = token;
-            else if (endpoint is ExamEndpoint.Items or ExamEndpoint.Cache) request.Headers.Add("X-Api-Key", adminKey);
+            else if (endpoint is ExamEndpoint.Items or ExamEndpoint.Cache or ExamEndpoint.StudentToken) request.Headers.Add("X-Api-Key", adminKey);
             try
             {
                 using var response = await clients[(first + attempt % urls) % clients.Length].SendAsync(request, cancellationToken);

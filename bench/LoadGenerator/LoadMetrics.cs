@@ -32,6 +32,9 @@ public enum ExamEndpoint
 
     /// <summary>The admin cache endpoints (<c>/api/cache/clear</c>, <c>/api/cache/stats</c>).</summary>
     Cache,
+
+    /// <summary><c>POST /api/students/{id}/tokens</c>: a student's credential, fetched before their first start.</summary>
+    StudentToken,
 }
 
 /// <summary>Latency percentiles of one endpoint, in milliseconds (nearest rank).</summary>

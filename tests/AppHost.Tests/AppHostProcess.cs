@@ -184,6 +184,18 @@ internal sealed class AppHostProcess : IAsyncDisposable
         ports.Dispose();
     }
 
+    /// <summary>
+    /// A value the AppHost keeps in its user secrets (a generated parameter such as <c>Parameters:admin-key</c>), read
+    /// as a developer reads it with <c>dotnet user-secrets list --project AppHost</c>.
+    /// </summary>
+    public static string UserSecret(string key)
+    {
+        var secrets = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+            ".microsoft", "usersecrets", "6d3f0c2e-8b1a-4c7e-9a55-3f2d1e0b7c41", "secrets.json");
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(secrets));
+        return document.RootElement.GetProperty(key).GetString() ?? throw new InvalidOperationException($"The AppHost's user secrets have no '{key}'.");
+    }
+
     public static string BuildConfiguration =>
         typeof(AppHostProcess).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
             .Cast<System.Reflection.AssemblyConfigurationAttribute>().Single().Configuration;

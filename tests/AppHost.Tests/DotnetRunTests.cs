@@ -87,7 +87,22 @@ public sealed class DotnetRunTests : IDisposable
     /// </summary>
     private static async Task AssertAnAnswerIsTracedThroughRedisAndPostgresAsync(AppHostProcess run, HttpClient api)
     {
-        using (var started = await api.PostAsJsonAsync("/api/adaptive/start", new { studentId = "traced", subject = "math" }))
+        string studentToken;
+        using (var tokenRequest = new HttpRequestMessage(HttpMethod.Post, "/api/students/traced/tokens"))
+        {
+            tokenRequest.Headers.Add("X-Api-Key", AppHostProcess.UserSecret("Parameters:admin-key"));
+            using var issued = await api.SendAsync(tokenRequest);
+            var body = JsonNode.Parse(await issued.Content.ReadAsStringAsync())!;
+            Assert.True(issued.StatusCode == HttpStatusCode.OK, body.ToJsonString());
+            studentToken = body["token"]!.GetValue<string>();
+        }
+
+        using var start = new HttpRequestMessage(HttpMethod.Post, "/api/adaptive/start")
+        {
+            Content = JsonContent.Create(new { studentId = "traced", subject = "math" }),
+            Headers = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", studentToken) },
+        };
+        using (var started = await api.SendAsync(start))
         {
             var exam = JsonNode.Parse(await started.Content.ReadAsStringAsync())!;
             Assert.True(started.StatusCode == HttpStatusCode.Created, exam.ToJsonString());

@@ -77,6 +77,7 @@ public sealed class GraphTests(GraphFixture fixture)
         Assert.Equal(examdb, api["ConnectionStrings__examdb"]);
         Assert.Equal(await Graph.ParameterAsync("admin-key"), api["Exam__AdminKey"]);
         Assert.Equal(await Graph.ParameterAsync("session-key"), api["Exam__SessionKey"]);
+        Assert.Equal(await Graph.ParameterAsync("student-key"), api["Exam__StudentKey"]);
         Assert.Equal($"{cache.Split(',')[0]},password={cachePassword}", cache);
         Assert.Equal(cachePassword, api["CACHE_PASSWORD"]);
         Assert.Equal($"redis://:{cachePassword}@{api["CACHE_HOST"]}:{api["CACHE_PORT"]}", api["CACHE_URI"]);
@@ -194,7 +195,7 @@ public sealed class GraphTests(GraphFixture fixture)
     public async Task NoSecretAppearsOnTheCommandLineOfAnyProcess()
     {
         var secrets = new Dictionary<string, string>();
-        foreach (var parameter in new[] { "cache-password", "postgres-password", "admin-key", "session-key" })
+        foreach (var parameter in new[] { "cache-password", "postgres-password", "admin-key", "session-key", "student-key" })
         {
             secrets[parameter] = await Graph.ParameterAsync(parameter);
         }

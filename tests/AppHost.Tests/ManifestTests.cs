@@ -31,7 +31,7 @@ public sealed class ManifestTests : IDisposable
         Assert.Equal("{postgres-password.value}", Get("postgres", "env", "POSTGRES_PASSWORD"));
         Assert.Equal("value.v0", Get("examdb", "type"));
         Assert.Equal("{postgres.connectionString};Database=examdb", Get("examdb", "connectionString"));
-        foreach (var parameter in new[] { "admin-key", "session-key", "cache-password", "postgres-password" })
+        foreach (var parameter in new[] { "admin-key", "session-key", "student-key", "cache-password", "postgres-password" })
         {
             Assert.Equal("parameter.v0", Get(parameter, "type"));
             Assert.Equal("True", Get(parameter, "inputs", "value", "secret"));
@@ -44,6 +44,7 @@ public sealed class ManifestTests : IDisposable
         Assert.Equal("{examdb.connectionString}", Get("examapi", "env", "ConnectionStrings__examdb"));
         Assert.Equal("{admin-key.value}", Get("examapi", "env", "Exam__AdminKey"));
         Assert.Equal("{session-key.value}", Get("examapi", "env", "Exam__SessionKey"));
+        Assert.Equal("{student-key.value}", Get("examapi", "env", "Exam__StudentKey"));
         Assert.Equal("True", Get("examapi", "bindings", "http", "external"));
         // The developer port (5300) is not the deployment's business.
         Assert.False(resources.GetProperty("examapi").GetProperty("bindings").GetProperty("http").TryGetProperty("port", out _));

@@ -52,6 +52,7 @@ public sealed class ReplicaTests(ReplicaGraphFixture fixture)
         Assert.Equal(environments[0].Keys.Order(StringComparer.Ordinal), environments[1].Keys.Order(StringComparer.Ordinal));
         Assert.All(environments[0].Keys.Except(perReplica), key => Assert.Equal(environments[0][key], environments[1][key]));
         Assert.Contains("Exam__SessionKey", environments[0].Keys);
+        Assert.Contains("Exam__StudentKey", environments[0].Keys);
     }
 
     [Fact]
@@ -60,7 +61,8 @@ public sealed class ReplicaTests(ReplicaGraphFixture fixture)
         using var first = Graph.CreateReplicaClient("examapi", 0);
         using var second = Graph.CreateReplicaClient("examapi", 1);
 
-        var session = await ExamSession.StartAsync(first, "replica-hopper");
+        // The student token too comes from the other replica: both sign with the AppHost's student-key.
+        var session = await ExamSession.StartAsync(second, first, "replica-hopper", Graph);
         var answer = await session.AnswerAsync(second);
         Assert.Equal(1, answer.GetProperty("answered").GetInt32());
 
@@ -74,7 +76,7 @@ public sealed class ReplicaTests(ReplicaGraphFixture fixture)
     {
         using var first = Graph.CreateReplicaClient("examapi", 0);
         using var second = Graph.CreateReplicaClient("examapi", 1);
-        var session = await ExamSession.StartAsync(second, "survivor");
+        var session = await ExamSession.StartAsync(second, "survivor", Graph);
         var (firstPid, secondPid, workerPid) = (Graph.ProcessId("examapi", 0), Graph.ProcessId("examapi", 1)!.Value, Graph.ProcessId("cleanupworker"));
 
         var ended = await Graph.KillAsync("examapi", replica: 1).WaitAsync(TimeSpan.FromSeconds(30));
@@ -102,9 +104,21 @@ public sealed class ReplicaTests(ReplicaGraphFixture fixture)
     {
         private int currentItem = currentItem;
 
-        public static async Task<ExamSession> StartAsync(HttpClient client, string studentId)
+        public static Task<ExamSession> StartAsync(HttpClient client, string studentId, ExamGraph graph) => StartAsync(client, client, studentId, graph);
+
+        /// <summary>Starts the exam on <paramref name="starter"/> with a student token issued by <paramref name="issuer"/>.</summary>
+        public static async Task<ExamSession> StartAsync(HttpClient issuer, HttpClient starter, string studentId, ExamGraph graph)
         {
-            using var response = await client.PostAsJsonAsync("/api/adaptive/start", new { studentId, subject = "math" });
+            using var tokenRequest = new HttpRequestMessage(HttpMethod.Post, $"/api/students/{studentId}/tokens") { Headers = { { "X-Api-Key", await graph.ParameterAsync("admin-key") } } };
+            using var issued = await issuer.SendAsync(tokenRequest);
+            var studentToken = (await ReadAsync(issued, HttpStatusCode.OK)).GetProperty("token").GetString()!;
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/adaptive/start")
+            {
+                Content = JsonContent.Create(new { studentId, subject = "math" }),
+                Headers = { Authorization = new AuthenticationHeaderValue("Bearer", studentToken) },
+            };
+            using var response = await starter.SendAsync(request);
             var body = await ReadAsync(response, HttpStatusCode.Created);
             return new ExamSession(body.GetProperty("sessionId").GetString()!, body.GetProperty("token").GetString()!,
                 body.GetProperty("item").GetProperty("id").GetInt32());

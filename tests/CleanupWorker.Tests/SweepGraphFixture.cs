@@ -65,7 +65,10 @@ public sealed class SweepGraphFixture : IAsyncLifetime
     public async Task<Guid> StartExamAsync(int answers)
     {
         using var http = Graph.CreateHttpClient("examapi");
-        var started = await http.PostAsJsonAsync("/api/adaptive/start", new { studentId = $"sweep-{Guid.NewGuid():N}", subject = "math" });
+        var studentId = $"sweep-{Guid.NewGuid():N}";
+        using var start = new HttpRequestMessage(HttpMethod.Post, "/api/adaptive/start") { Content = JsonContent.Create(new { studentId, subject = "math" }) };
+        start.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await StudentTokenAsync(http, studentId));
+        var started = await http.SendAsync(start);
         var body = JsonNode.Parse(await started.Content.ReadAsStringAsync())!;
         Assert.True(started.IsSuccessStatusCode, body.ToJsonString());
         var sessionId = body["sessionId"]!.GetValue<Guid>();
@@ -85,6 +88,17 @@ public sealed class SweepGraphFixture : IAsyncLifetime
             itemId = result["nextItem"]!["id"]!.GetValue<long>();
         }
         return sessionId;
+    }
+
+    // The student's credential, from the admin endpoint with the graph's (generated) admin key.
+    private async Task<string> StudentTokenAsync(HttpClient http, string studentId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/students/{studentId}/tokens");
+        request.Headers.Add("X-Api-Key", await Graph.ParameterAsync("admin-key"));
+        using var issued = await http.SendAsync(request);
+        var body = JsonNode.Parse(await issued.Content.ReadAsStringAsync())!;
+        Assert.True(issued.IsSuccessStatusCode, body.ToJsonString());
+        return body["token"]!.GetValue<string>();
     }
 
     /// <summary>Moves a session's start and answers <paramref name="by"/> into the past in Postgres and drops its hot state.</summary>

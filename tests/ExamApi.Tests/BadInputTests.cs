@@ -44,7 +44,8 @@ public sealed class BadInputTests(ExamGraphFixture fixture)
     public async Task BadStartIs400NamingTheFieldAndCreatesNoSession(string body, string field)
     {
         var sessions = await fixture.ScalarAsync<long>("SELECT count(*) FROM exam_sessions");
-        var response = await client.PostRawAsync("/api/adaptive/start", body, null);
+        // With the credential of the student most bodies name, so that the body itself is what gets refused.
+        var response = await client.PostRawAsync("/api/adaptive/start", body, await client.StudentTokenAsync("s1"));
         AssertBadRequest(response, field);
         Assert.Equal(sessions, await fixture.ScalarAsync<long>("SELECT count(*) FROM exam_sessions"));
     }
@@ -54,13 +55,15 @@ public sealed class BadInputTests(ExamGraphFixture fixture)
     {
         var exam = await client.StartExamAsync("test-math");
         var huge = $$"""{"studentId":"s1","subject":"test-math","padding":"{{new string('x', 100_000)}}"}""";
-        AssertBadRequest(await client.PostRawAsync("/api/adaptive/start", huge, null), "body");
+        var studentToken = await client.StudentTokenAsync("s1");
+        AssertBadRequest(await client.PostRawAsync("/api/adaptive/start", huge, studentToken), "body");
         AssertBadRequest(await client.PostRawAsync("/api/adaptive/answer", huge.Replace("\"studentId\":\"s1\"", $"\"sessionId\":\"{exam.SessionId}\""), exam.Token), "body");
         AssertBadRequest(await client.PostRawAsync("/api/adaptive/complete", huge, exam.Token), "body");
 
         // Without Content-Length (chunked), the limit applies while reading.
         using var chunked = new HttpRequestMessage(HttpMethod.Post, "/api/adaptive/start") { Content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(huge))) };
         chunked.Headers.TransferEncodingChunked = true;
+        chunked.Headers.Authorization = new("Bearer", studentToken);
         chunked.Content.Headers.ContentType = new("application/json");
         var response = await client.Http.SendAsync(chunked);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

@@ -14,12 +14,41 @@ public sealed record ApiResponse(HttpStatusCode Status, string Body, JsonNode? J
     public string? Field => Json?["field"]?.GetValue<string>();
 }
 
-/// <summary>Calls the exam endpoints the way a student's client does.</summary>
-public sealed class ExamClient(HttpClient http)
+/// <summary>
+/// Calls the exam endpoints the way a student's client does: a start carries the student token of the body's
+/// <c>studentId</c>, which the client gets once per student from the admin endpoint (<paramref name="adminKey"/>).
+/// </summary>
+public sealed class ExamClient(HttpClient http, string adminKey = ExamGraphFixture.AdminKey)
 {
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> studentTokens = new(StringComparer.Ordinal);
+
     public HttpClient Http => http;
 
-    public Task<ApiResponse> StartAsync(object request) => SendAsync(HttpMethod.Post, "/api/adaptive/start", null, JsonContent.Create(request));
+    public Task<ApiResponse> StartAsync(object request) => PostStartAsync("/api/adaptive/start", request);
+
+    /// <summary>
+    /// Posts a start (exam or practice) with the token of the body's <c>studentId</c>; a body without a usable student
+    /// id (missing, not a string, empty, too long) goes without one.
+    /// </summary>
+    public async Task<ApiResponse> PostStartAsync(string path, object request)
+    {
+        var studentId = System.Text.Json.JsonSerializer.SerializeToNode(request)?["studentId"] is JsonValue value && value.TryGetValue<string>(out var id) ? id : null;
+        var token = studentId is { Length: > 0 and <= 100 } && !string.IsNullOrWhiteSpace(studentId) ? await StudentTokenAsync(studentId) : null;
+        return await SendAsync(HttpMethod.Post, path, token, JsonContent.Create(request));
+    }
+
+    /// <summary>The student's token, issued on first use and kept for the client's lifetime.</summary>
+    public Task<string> StudentTokenAsync(string studentId) => studentTokens.GetOrAdd(studentId, id => new Lazy<Task<string>>(async () =>
+    {
+        var issued = await IssueStudentTokenAsync(id);
+        Assert.True(issued.Status == HttpStatusCode.OK, issued.Body);
+        return issued.Json!["token"]!.GetValue<string>();
+    })).Value;
+
+    /// <summary><c>POST /api/students/{studentId}/tokens</c>, with the admin key unless told otherwise.</summary>
+    public Task<ApiResponse> IssueStudentTokenAsync(string studentId, int? lifetimeSeconds = null, string? withAdminKey = null) =>
+        SendAsync(HttpMethod.Post, $"/api/students/{Uri.EscapeDataString(studentId)}/tokens", null,
+            lifetimeSeconds is null ? null : JsonContent.Create(new { lifetimeSeconds }), withAdminKey ?? adminKey);
 
     // Designs made for the tests, per graph and definition: made and activated once, shared by every test that asks.
     private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Designs = new();

@@ -89,7 +89,7 @@ public sealed class ExamDesignTests(ExamGraphFixture fixture)
         foreach (var (field, value) in new (string, object)[] { ("maxItems", 50), ("seTarget", 0.1), ("estimator", "ML"), ("timeLimitSeconds", 99_999), ("minItems", 0) })
         {
             var body = new JsonObject { ["studentId"] = "s-override", ["designId"] = designId, [field] = JsonValue.Create(value) };
-            var response = await client.PostRawAsync("/api/adaptive/start", body.ToJsonString(), null);
+            var response = await client.PostRawAsync("/api/adaptive/start", body.ToJsonString(), await client.StudentTokenAsync("s-override"));
             Assert.True(response.Status == HttpStatusCode.BadRequest, response.Body);
             Assert.Equal(field, response.Field);
         }

@@ -1,3 +1,5 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using GraphHost;
 using Npgsql;
 using StackExchange.Redis;
@@ -33,17 +35,44 @@ public class ExamGraphFixture : IAsyncLifetime
     /// <summary>An HTTP client for ExamApi.</summary>
     public HttpClient CreateClient() => Graph.CreateHttpClient("examapi");
 
+    /// <summary>
+    /// How the graph starts. These tests race identical answers to one session on purpose (idempotency under
+    /// concurrency), which the default in-flight limit per session would turn into 429s, so it is raised here; the
+    /// limits themselves are tested at their defaults on <see cref="CredentialGraphFixture"/>.
+    /// </summary>
+    protected virtual ExamGraphOptions Options => new()
+    {
+        AdminKey = AdminKey,
+        Configure = builder => builder.CreateResourceBuilder<ProjectResource>("examapi").WithEnvironment("Exam__RateLimits__AnswersInFlightPerSession", "100"),
+    };
+
     public async Task InitializeAsync()
     {
-        graph = await ExamGraph.StartAsync(new ExamGraphOptions { AdminKey = AdminKey });
+        graph = await ExamGraph.StartAsync(Options);
 
         // Unpooled, so that a test that restarts Postgres never gets a dead pooled connection.
         DatabaseConnectionString = new NpgsqlConnectionStringBuilder(await graph.ConnectionStringAsync("examdb")) { Pooling = false }.ConnectionString;
         Bank = await TestItemBank.SeedAsync(DatabaseConnectionString);
+        await SetDefaultDesignsAsync();
         var options = ConfigurationOptions.Parse(await graph.ConnectionStringAsync("cache"));
         options.AllowAdmin = true;
         options.AbortOnConnectFail = false;
         redis = await ConnectionMultiplexer.ConnectAsync(options);
+    }
+
+    /// <summary>The number of items of the test subjects' default designs (what a start naming only the subject runs).</summary>
+    public const int DefaultDesignItems = 5;
+
+    // Each test subject's default design: the tests' standard design (see ExamClient.DesignAsync) of 5 items.
+    private async Task SetDefaultDesignsAsync()
+    {
+        var client = new ExamClient(CreateClient());
+        foreach (var subject in TestItemBank.Subjects)
+        {
+            var id = await client.DesignAsync(subject, DefaultDesignItems);
+            var made = await client.SendAsync(HttpMethod.Post, $"/api/designs/{id}/default", null, null, AdminKey);
+            if (made.Status != System.Net.HttpStatusCode.OK) throw new InvalidOperationException($"Setting the default design of {subject} failed: {made.Body}");
+        }
     }
 
     public async Task DisposeAsync()
@@ -103,6 +132,33 @@ public sealed class FaultGraphFixture : ExamGraphFixture;
 /// <summary>The graph of the practice tests, whose cache keys the exam tests' inspection of Redis does not expect.</summary>
 public sealed class PracticeGraphFixture : ExamGraphFixture;
 
+/// <summary>
+/// The graph of the student credential and rate limit tests: an LMS configured through the AppHost (issuer, audience and
+/// its <c>lms-signing-key</c> parameter), and every rate limit at its default.
+/// </summary>
+public sealed class CredentialGraphFixture : ExamGraphFixture
+{
+    /// <summary>The LMS's shared secret (HS256).</summary>
+    public const string LmsSigningKey = "exam-tests-lms-shared-secret-0123456789abcdef";
+
+    /// <summary>The issuer (<c>iss</c>) the LMS's launch tokens carry.</summary>
+    public const string LmsIssuer = "https://lms.example.test";
+
+    /// <summary>The audience (<c>aud</c>) the launch tokens are for.</summary>
+    public const string LmsAudience = "exam-tests";
+
+    protected override ExamGraphOptions Options => new()
+    {
+        AdminKey = AdminKey,
+        Configuration = new Dictionary<string, string>
+        {
+            ["ExamApi:Lms:Issuer"] = LmsIssuer,
+            ["ExamApi:Lms:Audience"] = LmsAudience,
+            ["Parameters:lms-signing-key"] = LmsSigningKey,
+        },
+    };
+}
+
 [CollectionDefinition(Name)]
 public sealed class ExamGraphCollection : ICollectionFixture<ExamGraphFixture>
 {
@@ -113,6 +169,12 @@ public sealed class ExamGraphCollection : ICollectionFixture<ExamGraphFixture>
 public sealed class PracticeGraphCollection : ICollectionFixture<PracticeGraphFixture>
 {
     public const string Name = "practice graph";
+}
+
+[CollectionDefinition(Name)]
+public sealed class CredentialGraphCollection : ICollectionFixture<CredentialGraphFixture>
+{
+    public const string Name = "credential graph";
 }
 
 [CollectionDefinition(Name)]

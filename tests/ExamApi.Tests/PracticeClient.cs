@@ -27,7 +27,7 @@ public sealed class PracticeClient(ExamClient client)
 {
     public ExamClient Client => client;
 
-    public Task<ApiResponse> StartAsync(object request) => client.PostJsonAsync("/api/practice/sessions", request, null);
+    public Task<ApiResponse> StartAsync(object request) => client.PostStartAsync("/api/practice/sessions", request);
 
     /// <summary>Generates a session that must be created.</summary>
     public async Task<StartedPractice> StartSessionAsync(string studentId, string subject, int? size = null, long? seed = null, object? mix = null)

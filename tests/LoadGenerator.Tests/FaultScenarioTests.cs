@@ -75,16 +75,16 @@ public sealed class ReplicaKillTests(ReplicaGraphFixture graph)
 /// <summary>The fuzzer's requests without a graph: seeded, spread over every endpoint, never a valid write with the admin key.</summary>
 public sealed class FuzzCaseTests
 {
-    private static readonly FuzzTargets Targets = new("subject", [11, 12, 13], Guid.NewGuid(), "active-token", 12, Guid.NewGuid(), "completed-token", "student", "admin-key-0123456789");
+    private static readonly FuzzTargets Targets = new("subject", [11, 12, 13], Guid.NewGuid(), "active-token", 12, Guid.NewGuid(), "completed-token", "student", "student-token", "admin-key-0123456789");
 
     [Fact]
     public void The_same_seed_gives_the_same_requests_and_every_endpoint_gets_its_share()
     {
         var first = new FuzzCases(Targets, seed: 7);
         var second = new FuzzCases(Targets, seed: 7);
-        var cases = Enumerable.Range(0, 1800).Select(first.Create).ToArray();
+        var cases = Enumerable.Range(0, 1900).Select(first.Create).ToArray();
 
-        Assert.All(Enumerable.Range(0, 1800), n => Assert.Equal(Fingerprint(cases[n]), Fingerprint(second.Create(n))));
+        Assert.All(Enumerable.Range(0, 1900), n => Assert.Equal(Fingerprint(cases[n]), Fingerprint(second.Create(n))));
         Assert.Equal(first.Endpoints.Order(StringComparer.Ordinal), cases.Select(c => c.Endpoint).Distinct().Order(StringComparer.Ordinal));
         Assert.All(cases.GroupBy(c => c.Endpoint), group => Assert.Equal(100, group.Count()));
     }
@@ -100,6 +100,11 @@ public sealed class FuzzCaseTests
             && Targets.ItemIds.Any(id => c.Path == $"/api/items/{id}/retire"));
         Assert.DoesNotContain(cases, c => c.Endpoint == "POST /api/adaptive/complete" && c.Authorization == "Bearer active-token"
             && c.Body is { } body && System.Text.Encoding.UTF8.GetString(body) == $"{{\"sessionId\":\"{Targets.ActiveSession}\"}}");
+        // A token request with the admin key always has a student id or a body the endpoint refuses.
+        Assert.DoesNotContain(cases, c => c.Endpoint == "POST /api/students/{studentId}/tokens" && c.AdminKeys is ["admin-key-0123456789"]
+            && c.Path.Length < 40 && c.Path != "/api/students/%20/tokens" && c.Path != "/api/students/%20%20/tokens"
+            && (c.Body is null || System.Text.Encoding.UTF8.GetString(c.Body) is "{}" or "{\"lifetimeSeconds\":60}"));
+        Assert.Contains(cases, c => c.Endpoint == "POST /api/adaptive/start" && c.Authorization == "Bearer student-token");
     }
 
     private static string Fingerprint(FuzzCase fuzz) =>

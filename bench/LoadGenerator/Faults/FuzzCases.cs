@@ -26,9 +26,11 @@ internal sealed record FuzzCase(string Endpoint, HttpMethod Method, string Path,
 /// <param name="CompletedSession">A completed session.</param>
 /// <param name="CompletedToken">Its token.</param>
 /// <param name="StudentId">The student of both sessions.</param>
+/// <param name="StudentToken">That student's credential, only ever sent with a start that is otherwise invalid.</param>
 /// <param name="AdminKey">The real admin key, only ever sent with a request that is otherwise invalid or read-only.</param>
 internal sealed record FuzzTargets(
-    string Subject, long[] ItemIds, Guid ActiveSession, string ActiveToken, long CurrentItem, Guid CompletedSession, string CompletedToken, string StudentId, string AdminKey);
+    string Subject, long[] ItemIds, Guid ActiveSession, string ActiveToken, long CurrentItem, Guid CompletedSession, string CompletedToken, string StudentId,
+    string StudentToken, string AdminKey);
 
 /// <summary>
 /// Generates the fuzzed requests, one endpoint after another so every endpoint gets its share, each request from its own
@@ -81,6 +83,7 @@ internal sealed class FuzzCases(FuzzTargets targets, int seed)
         ("POST /api/adaptive/{sessionId}/extend", Extend),
         ("GET /api/adaptive/{sessionId}/history", r => SessionRead(r, "GET /api/adaptive/{sessionId}/history", "/history")),
         ("GET /api/students/{studentId}/proficiency", Proficiency),
+        ("POST /api/students/{studentId}/tokens", IssueStudentToken),
         ("GET /api/adaptive/active", Active),
         ("GET /api/debug/redis/stats", r => Get("GET /api/debug/redis/stats", "/api/debug/redis/stats" + Pick(r, "", "?x=1", "?" + new string('q', 5000)), AnyAdminKeys(r))),
         ("POST /api/sessions/cleanup", Cleanup),
@@ -93,9 +96,11 @@ internal sealed class FuzzCases(FuzzTargets targets, int seed)
         ("wrong method or route", WrongRoute),
     ];
 
-    // A valid-looking start is always broken in one field the service refuses.
+    // A valid-looking start is always broken in one field the service refuses. Half of them carry the student's real
+    // credential, so that the body, not the missing credential, is what gets refused.
     private FuzzCase Start(Random random)
     {
+        var credential = random.Next(2) == 0;
         string? body;
         if (random.Next(4) == 0)
         {
@@ -105,7 +110,7 @@ internal sealed class FuzzCases(FuzzTargets targets, int seed)
         {
             var fields = new Dictionary<string, string?>(StringComparer.Ordinal)
             {
-                ["studentId"] = $"\"fuzz-{random.Next(1000)}\"",
+                ["studentId"] = credential ? Quote(targets.StudentId) : $"\"fuzz-{random.Next(1000)}\"",
                 ["subject"] = Quote(targets.Subject),
             };
             if (random.Next(2) == 0) fields["maxItems"] = "5";
@@ -118,7 +123,21 @@ internal sealed class FuzzCases(FuzzTargets targets, int seed)
             fields[field] = value;
             body = Object(fields);
         }
-        return Post("POST /api/adaptive/start", "/api/adaptive/start", body, random, AnyBearer(random), AnyAdminKeys(random));
+        return Post("POST /api/adaptive/start", "/api/adaptive/start", body, random, credential ? "Bearer " + targets.StudentToken : AnyBearer(random), AnyAdminKeys(random));
+    }
+
+    // With the admin key only a student id or a body the endpoint refuses (no body, or one without lifetimeSeconds,
+    // would issue a token); a well-formed request only without it.
+    private FuzzCase IssueStudentToken(Random random)
+    {
+        var admin = random.Next(2) == 0;
+        var badStudent = admin && random.Next(3) == 0;
+        var student = badStudent ? Pick(random, new string('p', 101), "%20", "%20%20") : Pick(random, targets.StudentId, "fuzz-" + random.Next(1000), "%E2%82%AC");
+        var body = admin && !badStudent
+            ? Pick(random, [.. Malformed.Where(m => m.Length > 0), Object(new() { ["lifetimeSeconds"] = Pick(random, [.. BadInts, "0", "604801"]) })])
+            : Pick(random, "", "{}", "{\"lifetimeSeconds\":60}");
+        return Post("POST /api/students/{studentId}/tokens", $"/api/students/{student}/tokens", body.Length == 0 ? null : body, random, AnyBearer(random),
+            admin ? [targets.AdminKey] : WrongAdminKeys(random));
     }
 
     private FuzzCase Answer(Random random)

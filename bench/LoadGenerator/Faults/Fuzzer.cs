@@ -26,8 +26,8 @@ public sealed record StateSnapshot(
 /// <param name="ByEndpoint">Requests by the endpoint they aimed at.</param>
 /// <param name="ServerErrors">Responses ≥ 500, or no response.</param>
 /// <param name="AcceptedWrites">Fuzzed writes answered 2xx (none is valid, so each is a bug).</param>
-/// <param name="UnexpectedStatus">Other statuses outside the refusals expected (400, 401, 403, 404, 405, 409, 413, 415, 422, 431).</param>
-/// <param name="WithoutProblemDetails">400, 401, 403, 409, 413, 415 and 422 responses whose body is not application/problem+json (an empty 400 from Kestrel itself aside).</param>
+/// <param name="UnexpectedStatus">Other statuses outside the refusals expected (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 431).</param>
+/// <param name="WithoutProblemDetails">400, 401, 403, 409, 413, 415, 422 and 429 responses whose body is not application/problem+json (an empty 400 from Kestrel itself aside).</param>
 /// <param name="Examples">The first response of each kind of failure, described.</param>
 /// <param name="Before">The graph's state before fuzzing.</param>
 /// <param name="After">And after.</param>
@@ -42,10 +42,12 @@ public sealed record FuzzSummary(
 /// </summary>
 internal static class Fuzzer
 {
-    private static readonly int[] Refusals = [400, 401, 403, 404, 405, 409, 413, 415, 422, 431];
+    // 429: concurrent fuzzed starts with the student's credential, or answers with the session's token, can exceed the
+    // rate limits' in-flight allowance.
+    private static readonly int[] Refusals = [400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 431];
 
     // The API promises ProblemDetails for what its handlers refuse; a route that does not exist (404, 405) answers with no body.
-    private static readonly int[] ProblemStatuses = [400, 401, 403, 409, 413, 415, 422];
+    private static readonly int[] ProblemStatuses = [400, 401, 403, 409, 413, 415, 422, 429];
 
     private const int MaxExamples = 30;
 
@@ -152,19 +154,21 @@ internal static class Fuzzer
         long[] itemIds = [.. page.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetInt64())];
         var studentId = $"fuzz-student-{options.Seed}";
         var startBody = $"{{\"studentId\":\"{studentId}\",\"designId\":\"{designId}\"}}";
+        using var issued = await SendJsonAsync(http, HttpMethod.Post, $"/api/students/{studentId}/tokens", null, null, target.AdminKey, cancellationToken);
+        var studentToken = issued.RootElement.GetProperty("token").GetString()!;
 
-        using var active = await SendJsonAsync(http, HttpMethod.Post, "/api/adaptive/start", startBody, null, null, cancellationToken);
+        using var active = await SendJsonAsync(http, HttpMethod.Post, "/api/adaptive/start", startBody, studentToken, null, cancellationToken);
         var activeId = active.RootElement.GetProperty("sessionId").GetGuid();
         var activeToken = active.RootElement.GetProperty("token").GetString()!;
         var firstItem = active.RootElement.GetProperty("item").GetProperty("id").GetInt64();
         using var answered = await SendJsonAsync(http, HttpMethod.Post, "/api/adaptive/answer", $"{{\"sessionId\":\"{activeId}\",\"itemId\":{firstItem},\"response\":0}}", activeToken, null, cancellationToken);
         var currentItem = answered.RootElement.GetProperty("nextItem").GetProperty("id").GetInt64();
 
-        using var completed = await SendJsonAsync(http, HttpMethod.Post, "/api/adaptive/start", startBody, null, null, cancellationToken);
+        using var completed = await SendJsonAsync(http, HttpMethod.Post, "/api/adaptive/start", startBody, studentToken, null, cancellationToken);
         var completedId = completed.RootElement.GetProperty("sessionId").GetGuid();
         var completedToken = completed.RootElement.GetProperty("token").GetString()!;
         using var summary = await SendJsonAsync(http, HttpMethod.Post, "/api/adaptive/complete", $"{{\"sessionId\":\"{completedId}\"}}", completedToken, null, cancellationToken);
-        return new FuzzTargets(subject, itemIds, activeId, activeToken, currentItem, completedId, completedToken, studentId, target.AdminKey);
+        return new FuzzTargets(subject, itemIds, activeId, activeToken, currentItem, completedId, completedToken, studentId, studentToken, target.AdminKey);
     }
 
     // A read of an active session writes its hot state back to Redis when Redis lacks it (a cache fill, not a change of
