@@ -24,7 +24,7 @@ public sealed class ExamDesignTests(ExamGraphFixture fixture)
         { """{"stopping":{"maxItems":"ten"}}""", "definition.stopping.maxItems" },
         { """{"stopping":{"maxItems":10,"minItems":11}}""", "definition.stopping.minItems" },
         { """{"estimator":{"method":"XYZ"},"stopping":{"maxItems":10}}""", "definition.estimator.method" },
-        { """{"estimator":{"method":"ML","priorSd":2},"stopping":{"maxItems":10}}""", "definition.estimator.priorMean" },
+        { """{"estimator":{"method":"ML","priorSd":2},"stopping":{"maxItems":10}}""", "definition.estimator.priorSd" },
         { """{"scaling":1.5,"stopping":{"maxItems":10}}""", "definition.scaling" },
         { """{"selection":{"rule":"randomesque"},"stopping":{"maxItems":10}}""", "definition.selection.candidates" },
         { """{"selection":{"rule":"sympson-hetter","exposureParameters":{"1":1.5}},"stopping":{"maxItems":10}}""", "definition.selection.exposureParameters.1" },
