@@ -54,6 +54,13 @@ public static class ExposureCommand
             var started = Stopwatch.StartNew();
             var before = DesignSimulation.Run(compiled, itemBank, thetaDistribution.Draw(count, seedValue), seedValue);
             logWriter.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{designPath} as given: max exposure {before.MaxExposure:0.000}, {count} examinees, seed {seedValue}"));
+            // The exposure rates average L/N (items per test over items available), so no K brings every one below a lower r-max.
+            var floor = before.MeanLength / before.ItemsAvailable;
+            if (target < floor)
+            {
+                logWriter.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"warning: --r-max {Format(target)} is below the mean exposure rate {floor:0.000} ({before.MeanLength:0.0} items per test over {before.ItemsAvailable} items): it cannot be reached; shorten the test, add items or raise --r-max"));
+            }
 
             var calibration = SympsonHetterCalibration.Run(testDesign, itemBank, itemIds, thetaDistribution.Draw(count, seedValue), target, rounds, slack, seedValue,
                 progress: new Progress(logWriter));
