@@ -27,22 +27,29 @@ internal static class AdaptiveApi
             .RequireAnswerRateLimit()
             .WithName("AnswerItem").WithSummary("Answer the current item; returns the new θ/SE and the next item (idempotent)");
         group.MapGet("/next", GetCurrentItem)
+            .RequireSessionToken()
             .WithName("GetCurrentItem").WithSummary("The item waiting for an answer (repeatable)");
         group.MapPost("/complete", CompleteExam)
             .Accepts<CompleteExamRequest>("application/json")
             .WithName("CompleteExam").WithSummary("Complete the exam; returns its summary");
         group.MapGet("/{sessionId}", GetStatus)
+            .RequireSessionToken()
             .WithName("GetExamStatus").WithSummary("Where the exam stands: state, θ, SE, answered, TTL and last activity");
         group.MapMethods("/{sessionId}", [HttpMethods.Head], SessionExists)
+            .RequireSessionToken()
             .WithName("ExamExists").WithSummary("200 when the session exists, 404 when not (no body)");
         group.MapGet("/{sessionId}/ttl", GetTimeToLive)
+            .RequireSessionToken()
             .WithName("GetExamTtl").WithSummary("Seconds until an active exam's session state expires unless it is answered or extended");
         group.MapGet("/{sessionId}/summary", GetSummary)
+            .RequireSessionToken()
             .WithName("GetExamSummary").WithSummary("θ, SE, items answered and the classification so far, without completing the exam");
         group.MapPost("/{sessionId}/extend", ExtendSession)
+            .RequireSessionToken()
             .Accepts<ExtendSessionRequest>("application/json")
             .WithName("ExtendSession").WithSummary("Set the session's time to live (seconds)");
         group.MapGet("/{sessionId}/history", GetHistory)
+            .RequireSessionToken(administratorMayRead: true)
             .WithName("GetExamHistory").WithSummary("Every step of a completed exam (token holder), or of any exam (administrator)");
         return app;
     }
@@ -93,8 +100,7 @@ internal static class AdaptiveApi
 
     public static async Task<Results<Ok<QuestionView>, ProblemHttpResult>> GetCurrentItem(HttpContext context, string? sessionId, [AsParameters] AdaptiveServices services)
     {
-        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
-        if (!SessionCredentials.HoldsToken(context.Request, services.Exams, id)) return SessionCredentials.TokenRequired(context);
+        var id = Guid.Parse(sessionId!);
         var item = await services.Exams.CurrentItemAsync(id, context.RequestAborted);
         return item is null
             ? TypedResults.Problem("The exam is over (or does not exist): no item is waiting for an answer.", statusCode: StatusCodes.Status404NotFound, title: "No current item")
@@ -112,16 +118,14 @@ internal static class AdaptiveApi
 
     public static async Task<Results<Ok<ExamStatus>, ProblemHttpResult>> GetStatus(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
     {
-        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
-        if (!SessionCredentials.HoldsToken(context.Request, services.Exams, id)) return SessionCredentials.TokenRequired(context);
+        var id = Guid.Parse(sessionId!);
         var status = await services.Exams.StatusAsync(id, context.RequestAborted);
         return status is null ? SessionNotFound() : TypedResults.Ok(status);
     }
 
     public static async Task<Results<Ok<SessionExtended>, ProblemHttpResult>> ExtendSession(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
     {
-        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
-        if (!SessionCredentials.HoldsToken(context.Request, services.Exams, id)) return SessionCredentials.TokenRequired(context);
+        var id = Guid.Parse(sessionId!);
         var (request, problem) = await JsonRequestBody.ReadAsync<ExtendSessionRequest>(context.Request, services.Json, context.RequestAborted);
         if (problem is not null) return problem;
         if (request!.Seconds is not { } seconds) return ExamProblems.Invalid("seconds", "seconds is required.");
@@ -130,9 +134,8 @@ internal static class AdaptiveApi
 
     public static async Task<Results<Ok<ExamHistory>, ProblemHttpResult>> GetHistory(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
     {
-        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
+        var id = Guid.Parse(sessionId);
         var administrator = services.AdminKey.IsPresentedBy(context.Request);
-        if (!administrator && !SessionCredentials.HoldsToken(context.Request, services.Exams, id)) return SessionCredentials.TokenOrAdminKeyRequired(context);
 
         var summary = await services.Exams.SummaryAsync(id, context.RequestAborted);
         if (summary is null) return SessionNotFound();
@@ -146,15 +149,13 @@ internal static class AdaptiveApi
 
     public static async Task<Results<Ok, ProblemHttpResult>> SessionExists(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
     {
-        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
-        if (!SessionCredentials.HoldsToken(context.Request, services.Exams, id)) return SessionCredentials.TokenRequired(context);
+        var id = Guid.Parse(sessionId!);
         return await services.Exams.ExistsAsync(id, context.RequestAborted) ? TypedResults.Ok() : SessionNotFound();
     }
 
     public static async Task<Results<Ok<SessionTimeToLive>, ProblemHttpResult>> GetTimeToLive(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
     {
-        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
-        if (!SessionCredentials.HoldsToken(context.Request, services.Exams, id)) return SessionCredentials.TokenRequired(context);
+        var id = Guid.Parse(sessionId!);
         return await services.Exams.TimeToLiveAsync(id, context.RequestAborted) is { } ttl
             ? TypedResults.Ok(new SessionTimeToLive(id, ttl))
             : TypedResults.Problem("The exam is not active (or does not exist): only an active exam has a time to live.", statusCode: StatusCodes.Status404NotFound, title: "No active exam");
@@ -162,8 +163,7 @@ internal static class AdaptiveApi
 
     public static async Task<Results<Ok<ExamSummary>, ProblemHttpResult>> GetSummary(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
     {
-        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
-        if (!SessionCredentials.HoldsToken(context.Request, services.Exams, id)) return SessionCredentials.TokenRequired(context);
+        var id = Guid.Parse(sessionId!);
         return await services.Exams.ProgressAsync(id, context.RequestAborted) is { } summary ? TypedResults.Ok(summary) : SessionNotFound();
     }
 

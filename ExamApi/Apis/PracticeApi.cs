@@ -23,11 +23,14 @@ internal static class PracticeApi
             .RequireStudentCredential().RequireStartRateLimits()
             .WithName("StartPractice").WithSummary("Generate a practice session (the student's credential required; weak, current and revision sections); returns its questions and token");
         group.MapGet("/{sessionId}", GetPractice)
+            .RequireSessionToken(IssuedBy)
             .WithName("GetPractice").WithSummary("A practice session: its sections, questions and answers so far");
         group.MapPost("/{sessionId}/answers", AnswerPractice)
+            .RequireSessionToken(IssuedBy)
             .Accepts<PracticeAnswerRequest>("application/json")
             .WithName("AnswerPractice").WithSummary("Answer a question of the session; scored and stored (idempotent per question)");
         group.MapPost("/{sessionId}/complete", CompletePractice)
+            .RequireSessionToken(IssuedBy)
             .WithName("CompletePractice").WithSummary("Complete the session; returns accuracy per section and topic θ before and after");
         return app;
     }
@@ -46,8 +49,7 @@ internal static class PracticeApi
 
     public static async Task<Results<Ok<PracticeSessionView>, ProblemHttpResult>> GetPractice(HttpContext context, string sessionId, [AsParameters] PracticeServices services)
     {
-        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
-        if (!SessionCredentials.HoldsToken(context.Request, services.Tokens, id)) return SessionCredentials.TokenRequired(context, IssuedBy);
+        var id = Guid.Parse(sessionId);
         var view = await services.Answering.ViewAsync(id, context.RequestAborted);
         return view is null
             ? TypedResults.Problem("No such practice session.", statusCode: StatusCodes.Status404NotFound, title: "Session not found")
@@ -56,8 +58,7 @@ internal static class PracticeApi
 
     public static async Task<Results<Ok<PracticeAnswerResult>, ProblemHttpResult>> AnswerPractice(HttpContext context, string sessionId, [AsParameters] PracticeServices services)
     {
-        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
-        if (!SessionCredentials.HoldsToken(context.Request, services.Tokens, id)) return SessionCredentials.TokenRequired(context, IssuedBy);
+        var id = Guid.Parse(sessionId);
         var (request, problem) = await JsonRequestBody.ReadAsync<PracticeAnswerRequest>(context.Request, services.Json, context.RequestAborted);
         if (problem is not null) return problem;
         if (request!.ItemId is not { } itemId || itemId <= 0) return ExamProblems.Invalid("itemId", "itemId is required (a positive item id).");
@@ -67,8 +68,7 @@ internal static class PracticeApi
 
     public static async Task<Results<Ok<PracticeSummary>, ProblemHttpResult>> CompletePractice(HttpContext context, string sessionId, [AsParameters] PracticeServices services)
     {
-        if (SessionCredentials.ParseSessionId(sessionId) is not { } id) return SessionCredentials.InvalidSessionId();
-        if (!SessionCredentials.HoldsToken(context.Request, services.Tokens, id)) return SessionCredentials.TokenRequired(context, IssuedBy);
+        var id = Guid.Parse(sessionId);
         return TypedResults.Ok(await services.Completion.CompleteAsync(id, context.RequestAborted));
     }
 

@@ -35,6 +35,22 @@ internal static class SessionCredentials
     public static ProblemHttpResult TokenOrAdminKeyRequired(HttpContext context) => Unauthorized(context,
         $"This request needs the session's token (Authorization: Bearer <token>) or the administrator key ({AdminKey.HeaderName}).");
 
+    /// <summary>
+    /// Checks, before the handler runs, that the <c>sessionId</c> of the route (or query) is a session id and that the
+    /// request holds that session's token (or, when <paramref name="administratorMayRead"/>, the administrator key);
+    /// the handler then parses the id it is given without checking again.
+    /// </summary>
+    public static RouteHandlerBuilder RequireSessionToken(this RouteHandlerBuilder builder, string issuedBy = "POST /api/adaptive/start", bool administratorMayRead = false) =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var raw = http.Request.RouteValues.TryGetValue("sessionId", out var routed) ? routed as string : http.Request.Query["sessionId"].ToString();
+            if (ParseSessionId(raw) is not { } sessionId) return InvalidSessionId();
+            if (HoldsToken(http.Request, http.RequestServices.GetRequiredService<SessionTokens>(), sessionId)) return await next(context);
+            if (!administratorMayRead) return TokenRequired(http, issuedBy);
+            return http.RequestServices.GetRequiredService<AdminKey>().IsPresentedBy(http.Request) ? await next(context) : TokenOrAdminKeyRequired(http);
+        });
+
     /// <summary>The credential of an <c>Authorization: Bearer …</c> header, or null without one.</summary>
     public static string? BearerToken(HttpRequest request)
     {
