@@ -15,12 +15,7 @@ public sealed class DesignSimulationOutput(DesignRun run, ItemBank bank, DesignS
     {
         ArgumentNullException.ThrowIfNull(output);
         using var writer = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 4096, leaveOpen: true);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        });
+        var console = SimulationOutput.Console(writer, interactive);
 
         var summary = new Table().Title($"Design simulation: {run.Examinees} examinees, seed {run.Seed}")
             .AddColumn("Measure").AddColumn(new TableColumn("Value").RightAligned());

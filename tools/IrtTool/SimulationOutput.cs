@@ -15,13 +15,7 @@ public static class SimulationOutput
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(report);
         using var writer = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 4096, leaveOpen: true);
-        // Redirected output (a file, a pipe, a test) gets plain text with no escape codes.
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        });
+        var console = Console(writer, interactive);
 
         var summary = new Table().Title($"CAT simulation: {settings.Examinees} examinees, {settings.Method}, seed {settings.Seed}")
             .AddColumn("Measure").AddColumn(new TableColumn("Value").RightAligned());
@@ -85,6 +79,14 @@ public static class SimulationOutput
         output.Write("\n"u8);
         output.Flush();
     }
+
+    /// <summary>A console writing to <paramref name="writer"/>: redirected output (a file, a pipe, a test) gets plain text with no escape codes.</summary>
+    internal static IAnsiConsole Console(TextWriter writer, bool interactive) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(writer),
+        Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+        ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+    });
 
     /// <summary>Writes a number, or null when there is none.</summary>
     internal static void WriteNullable(Utf8JsonWriter writer, string name, double? value)
