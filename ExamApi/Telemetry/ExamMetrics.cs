@@ -25,6 +25,7 @@ internal sealed class ExamMetrics : IExamFlowObserver
 
     private readonly Counter<long> answers;
     private readonly Histogram<double> answerDuration;
+    private readonly Histogram<double> rebuildDuration;
     private readonly Counter<long> recoveries;
     private readonly Counter<long> lockConflicts;
     private readonly SessionStateStore hotState;
@@ -48,6 +49,7 @@ internal sealed class ExamMetrics : IExamFlowObserver
         answers = meter.CreateCounter<long>("exam.answers", "{answer}", "Answers processed, by outcome (recorded, replayed, rejected, failed).");
         answerDuration = meter.CreateHistogram<double>("exam.answer.duration", "s", "Time to process one answer request.");
         recoveries = meter.CreateCounter<long>("exam.recoveries", "{rebuild}", "Session hot states rebuilt from Postgres.");
+        rebuildDuration = meter.CreateHistogram<double>("exam.rebuild.duration", "s", "Time to rebuild a session's hot state from Postgres (read the session and its attempts, replay them).");
         lockConflicts = meter.CreateCounter<long>("exam.lock.conflicts", "{conflict}", "Answers that found the session's submission lock taken.");
         meter.CreateObservableGauge("exam.sessions.active", ObserveActiveSessions, "{session}", "Sessions in the Redis activity index.");
         meter.CreateObservableGauge("exam.exposure.max_rate", ObserveMaxExposureRates, "1", "Highest item exposure rate of each subject (administrations / ended exams).");
@@ -62,8 +64,12 @@ internal sealed class ExamMetrics : IExamFlowObserver
     }
 
     /// <inheritdoc/>
-    public void HotStateRebuilt(bool redisAvailable) =>
-        recoveries.Add(1, new KeyValuePair<string, object?>("exam.redis", redisAvailable ? "up" : "down"));
+    public void HotStateRebuilt(bool redisAvailable, TimeSpan duration)
+    {
+        var tag = new KeyValuePair<string, object?>("exam.redis", redisAvailable ? "up" : "down");
+        recoveries.Add(1, tag);
+        rebuildDuration.Record(duration.TotalSeconds, tag);
+    }
 
     /// <inheritdoc/>
     public void LockContended() => lockConflicts.Add(1);

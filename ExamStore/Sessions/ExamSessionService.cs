@@ -384,6 +384,7 @@ public sealed class ExamSessionService(
     public async Task<SessionHotState?> RebuildAsync(Guid sessionId, CancellationToken cancellationToken, ExamSessionEntity? session = null)
     {
         using var activity = ActivitySource.StartActivity("exam.rebuild");
+        var began = Stopwatch.GetTimestamp();
         session ??= await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
         if (session is null || session.Status != SessionStatus.Active) return null;
         var attempts = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId).OrderBy(a => a.Seq)
@@ -403,7 +404,7 @@ public sealed class ExamSessionService(
         var lastActivity = attempts.Count > 0 ? attempts[^1].AnsweredAt : session.StartedAt;
         var hot = new SessionHotState(session.Subject, session.BankVersion, design.Key, configuration.Seed, lastActivity, lastActivity, session.ExpiresAt, state);
         activity?.SetTag("exam.answers", attempts.Count);
-        observer.HotStateRebuilt(redisHealth.IsAvailable);
+        observer.HotStateRebuilt(redisHealth.IsAvailable, Stopwatch.GetElapsedTime(began));
         return hot;
     }
 

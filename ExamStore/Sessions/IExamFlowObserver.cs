@@ -6,8 +6,8 @@ namespace ExamStore.Sessions;
 /// </summary>
 public interface IExamFlowObserver
 {
-    /// <summary>A session's hot state was rebuilt from Postgres (missing in Redis, or Redis unreachable).</summary>
-    void HotStateRebuilt(bool redisAvailable);
+    /// <summary>A session's hot state was rebuilt from Postgres (missing in Redis, or Redis unreachable), taking <paramref name="duration"/>.</summary>
+    void HotStateRebuilt(bool redisAvailable, TimeSpan duration);
 
     /// <summary>An answer found the session's submission lock held by another request.</summary>
     void LockContended();
@@ -17,7 +17,7 @@ public interface IExamFlowObserver
 public sealed class NoExamFlowObserver : IExamFlowObserver
 {
     /// <inheritdoc/>
-    public void HotStateRebuilt(bool redisAvailable)
+    public void HotStateRebuilt(bool redisAvailable, TimeSpan duration)
     {
     }
 
