@@ -45,6 +45,7 @@ public static class ExamStoreServiceCollectionExtensions
         services.TryAddSingleton<DatabaseMigrator>();
         services.TryAddSingleton<IExamFlowObserver, NoExamFlowObserver>();
         services.TryAddSingleton(provider => CreateTokens(section["SessionKey"], provider.GetRequiredService<ILogger<SessionTokens>>()));
+        services.TryAddScoped<ExamRecords>();
         services.TryAddScoped<ExamSessionService>();
         AddPractice(services, configuration);
         services.AddHostedService<DatabaseMigrationService>();

@@ -137,20 +137,20 @@ internal static class AdaptiveApi
         var id = Guid.Parse(sessionId);
         var administrator = services.AdminKey.IsPresentedBy(context.Request);
 
-        var summary = await services.Exams.SummaryAsync(id, context.RequestAborted);
+        var summary = await services.Records.SummaryAsync(id, context.RequestAborted);
         if (summary is null) return SessionNotFound();
         // The history reveals which responses were correct, so a student sees it only once the exam can no longer change.
         if (!administrator && summary.State == ExamStore.Data.SessionStatus.Active)
             return TypedResults.Problem("The history is available once the exam is completed.", statusCode: StatusCodes.Status409Conflict, title: "Exam not completed",
                 extensions: new Dictionary<string, object?> { ["field"] = "sessionId" });
-        var steps = await services.Exams.HistoryAsync(id, context.RequestAborted);
+        var steps = await services.Records.HistoryAsync(id, context.RequestAborted);
         return TypedResults.Ok(new ExamHistory(id, summary.State, summary.StopReason, summary.Classification, steps));
     }
 
     public static async Task<Results<Ok, ProblemHttpResult>> SessionExists(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
     {
         var id = Guid.Parse(sessionId!);
-        return await services.Exams.ExistsAsync(id, context.RequestAborted) ? TypedResults.Ok() : SessionNotFound();
+        return await services.Records.ExistsAsync(id, context.RequestAborted) ? TypedResults.Ok() : SessionNotFound();
     }
 
     public static async Task<Results<Ok<SessionTimeToLive>, ProblemHttpResult>> GetTimeToLive(HttpContext context, string sessionId, [AsParameters] AdaptiveServices services)
@@ -172,7 +172,7 @@ internal static class AdaptiveApi
 }
 
 /// <summary>What the exam endpoints need, bundled so handlers stay small and static.</summary>
-internal sealed record AdaptiveServices(ExamSessionService Exams, ExamMetrics Metrics, AdminKey AdminKey, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> JsonOptions)
+internal sealed record AdaptiveServices(ExamSessionService Exams, ExamRecords Records, ExamMetrics Metrics, AdminKey AdminKey, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> JsonOptions)
 {
     /// <summary>The API's JSON settings (camelCase, strict numbers), used to read request bodies.</summary>
     public JsonSerializerOptions Json => JsonOptions.Value.SerializerOptions;

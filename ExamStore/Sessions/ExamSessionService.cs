@@ -1,18 +1,14 @@
-using System.Data.Common;
 using System.Diagnostics;
 using System.Text.Json;
 using Engine;
-using Engine.Design;
 using Engine.Estimation;
 using Engine.Selection;
 using Engine.State;
-using Engine.Stopping;
 using ExamStore.Bank;
 using ExamStore.Data;
 using ExamStore.Designs;
 using ExamStore.HotState;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace ExamStore.Sessions;
 
@@ -30,6 +26,7 @@ public sealed class ExamSessionService(
     SessionTokens tokens,
     AttemptWriter attempts,
     ExamDesignStore designs,
+    ExamRecords records,
     TimeProvider clock,
     IExamFlowObserver observer,
     IStudentActivityObserver studentActivity)
@@ -178,7 +175,7 @@ public sealed class ExamSessionService(
                 released = true;
             }
             return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), ExamEngine.TopicProficiency(topicEstimates), step.Stop.Stop, step.Stop.Rule,
-                ClassificationView(compiled, step.Classification), nextItem);
+                ExamRecords.ClassificationView(compiled, step.Classification), nextItem);
         }
         finally
         {
@@ -240,7 +237,7 @@ public sealed class ExamSessionService(
         {
             await TryRedis(() => hotState.RemoveAsync(sessionId));
         }
-        return await SummaryAsync(session, cancellationToken)
+        return await records.SummaryAsync(session, cancellationToken)
             ?? throw new ExamException(ExamErrorKind.NotFound, "Session not found", "No such session.", "sessionId");
     }
 
@@ -284,21 +281,6 @@ public sealed class ExamSessionService(
         return finished is not null;
     }
 
-    /// <summary>The summary of a session, whatever its state; null when it does not exist.</summary>
-    public async Task<ExamSummary?> SummaryAsync(Guid sessionId, CancellationToken cancellationToken) =>
-        await SummaryAsync(await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken)), cancellationToken);
-
-    private async Task<ExamSummary?> SummaryAsync(ExamSessionEntity? session, CancellationToken cancellationToken)
-    {
-        if (session is null) return null;
-        var proficiency = await Pg(() => db.StudentProficiencies.AsNoTracking()
-            .Where(p => p.StudentId == session.StudentId && p.Subject == session.Subject && p.Topic != "")
-            .ToDictionaryAsync(p => p.Topic, p => p.Theta, cancellationToken));
-        var configuration = JsonSerializer.Deserialize<StoredConfiguration>(session.Configuration, Json)!;
-        return new ExamSummary(session.Id, session.StudentId, session.Subject, configuration.DesignId, configuration.DesignVersion, session.Status, session.Theta, session.Se,
-            session.ItemCount, session.StopReason, await ClassifyAsync(session, cancellationToken), proficiency, session.StartedAt, session.CompletedAt);
-    }
-
     /// <summary>
     /// An exam's result so far without changing it: for an active exam θ, SE, items answered and the classification so
     /// far (from the hot state, rebuilt if need be); for an ended one its final summary. Null when the session does not exist.
@@ -306,19 +288,15 @@ public sealed class ExamSessionService(
     public async Task<ExamSummary?> ProgressAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
-        if (session?.Status != SessionStatus.Active) return await SummaryAsync(session, cancellationToken);
+        if (session?.Status != SessionStatus.Active) return await records.SummaryAsync(session, cancellationToken);
         var hot = await LoadAsync(sessionId, cancellationToken, session);
-        if (hot is null) return await SummaryAsync(sessionId, cancellationToken);
+        if (hot is null) return await records.SummaryAsync(sessionId, cancellationToken);
         var snapshot = await BankAsync(hot.Subject, cancellationToken);
         var design = await designs.ByKeyAsync(hot.DesignKey, cancellationToken);
-        var classification = ClassificationView(ExamEngine.Compile(snapshot, design), ExamEngine.Create(snapshot, design).Classify(hot.Exam));
+        var classification = ExamRecords.ClassificationView(ExamEngine.Compile(snapshot, design), ExamEngine.Create(snapshot, design).Classify(hot.Exam));
         return new ExamSummary(session.Id, session.StudentId, session.Subject, design.DesignId, design.Version, session.Status, hot.Exam.Theta, Finite(hot.Exam.StandardError),
             hot.Exam.Count, null, classification, new Dictionary<string, double>(), session.StartedAt, null);
     }
-
-    /// <summary>True when the session exists (whatever its state).</summary>
-    public async Task<bool> ExistsAsync(Guid sessionId, CancellationToken cancellationToken) =>
-        await Pg(() => db.ExamSessions.AsNoTracking().AnyAsync(s => s.Id == sessionId, cancellationToken));
 
     /// <summary>
     /// Seconds until an active exam's hot state expires (the abandonment clock), rebuilding it when Redis lost it; null
@@ -331,45 +309,6 @@ public sealed class ExamSessionService(
         var ttl = redisHealth.IsAvailable ? await TryRedis(() => hotState.TimeToLiveAsync(sessionId)) : null;
         return ttl is { } t ? (int)Math.Ceiling(t.TotalSeconds)
             : throw new ExamException(ExamErrorKind.Unavailable, "Cache unavailable", "The session cache is unreachable; try again shortly.");
-    }
-
-    // The classification of an exam as it ended (forced when the rule had not settled it), replayed from its answers;
-    // null when its design does not classify.
-    private async Task<ExamClassification?> ClassifyAsync(ExamSessionEntity session, CancellationToken cancellationToken)
-    {
-        if (session.DesignKey is not long key) return null;
-        var design = await designs.ByKeyAsync(key, cancellationToken);
-        var snapshot = await BankAsync(session.Subject, cancellationToken);
-        var compiled = ExamEngine.Compile(snapshot, design);
-        if (compiled.Options.Stopping.ClassifyingRule is null) return null;
-        var answered = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == session.Id).OrderBy(a => a.Seq)
-            .Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken));
-        var test = ExamEngine.Create(snapshot, design);
-        var state = test.Replay(answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray(), null,
-            finished: session.Status != SessionStatus.Active);
-        return ClassificationView(compiled, test.Classify(state));
-    }
-
-    private static ExamClassification? ClassificationView(CompiledDesign compiled, Classification? classification) =>
-        classification is null ? null : new ExamClassification(
-            compiled.Options.Stopping.ClassifyingRule!.Name, classification.Level, compiled.LevelName(classification.Level), classification.Forced,
-            classification.Cuts.Select(c => new CutDecisionView(c.CutScore, c.Decision.ToString().ToLowerInvariant(), c.Forced, c.LogLikelihoodRatio)).ToArray());
-
-    /// <summary>Every step of an exam: item, times, response, correctness, θ/SE after, and why the item was chosen.</summary>
-    public async Task<IReadOnlyList<ExamHistoryStep>> HistoryAsync(Guid sessionId, CancellationToken cancellationToken)
-    {
-        var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken))
-            ?? throw new ExamException(ExamErrorKind.NotFound, "Session not found", "No such session.", "sessionId");
-        var attempts = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId).OrderBy(a => a.Seq).ToListAsync(cancellationToken));
-        var topics = await Pg(() => db.Items.AsNoTracking().Where(i => attempts.Select(a => a.ItemId).Contains(i.Id)).ToDictionaryAsync(i => i.Id, i => i.Topic, cancellationToken));
-        var choice = JsonSerializer.Deserialize<ItemChoice>(session.FirstSelection, Json)!;
-        var steps = new List<ExamHistoryStep>(attempts.Count);
-        foreach (var attempt in attempts)
-        {
-            steps.Add(new ExamHistoryStep(attempt.Seq, attempt.ItemId, topics[attempt.ItemId], attempt.ServedAt, attempt.AnsweredAt, attempt.Response, attempt.Correct, attempt.ThetaAfter, attempt.SeAfter, choice));
-            if (attempt.NextSelection is not null) choice = JsonSerializer.Deserialize<ItemChoice>(attempt.NextSelection, Json)!;
-        }
-        return steps;
     }
 
     /// <summary>True when the token was issued for the session.</summary>
@@ -528,7 +467,7 @@ public sealed class ExamSessionService(
             // The classification the first response reported: the same answers replayed, forced when that answer ended the exam.
             var design = await designs.ByKeyAsync(key, cancellationToken);
             var test = ExamEngine.Create(snapshot, design);
-            classification = ClassificationView(ExamEngine.Compile(snapshot, design), test.Classify(test.Replay(items, responses, null, done)));
+            classification = ExamRecords.ClassificationView(ExamEngine.Compile(snapshot, design), test.Classify(test.Replay(items, responses, null, done)));
         }
         return new AnswerRecorded(attempt.Seq, attempt.ThetaAfter, attempt.SeAfter, proficiency, done, done ? session.StopReason : null, classification, nextItem);
     }
@@ -588,7 +527,4 @@ public sealed class ExamSessionService(
 
     private static Task<T> Pg<T>(Func<Task<T>> call) => DatabaseCalls.RunAsync(call);
 
-    // The session's design version and selection seed, for replay and audit (exams from before designs stored their
-    // estimator and lengths here instead; their design_key points at the legacy design the migration made of them).
-    private sealed record StoredConfiguration(string? DesignId, int? DesignVersion, int MaxItems, int? TimeLimitSeconds, int Seed);
 }
