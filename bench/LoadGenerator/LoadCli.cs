@@ -52,8 +52,8 @@ public static class LoadCli
         var settle = new Option<double>("--settle") { Description = "Open loop: seconds at the rate, once the pool is filled, left out of the figures (the pool's start is not steady state).", DefaultValueFactory = _ => 10 };
         var openSessions = new Option<int?>("--open-sessions") { Description = $"Open loop: active sessions (students), also the most answers in flight (default {LoadOptions.DefaultOpenSessions})." };
         var practiceShare = new Option<double>("--practice-share") { Description = "Closed loop: share of students (0 to 1) who run a practice session instead of an exam, as students of the run who completed an exam.", DefaultValueFactory = _ => 0 };
-        var maxItems = new Option<int>("--max-items") { Description = "Exam length asked for at start.", DefaultValueFactory = _ => defaults.MaxItems };
-        var seTarget = new Option<double?>("--se-target") { Description = "SE that ends an exam early." };
+        var maxItems = new Option<int>("--max-items") { Description = "Maximum length of the exam design the run creates and starts every exam on.", DefaultValueFactory = _ => defaults.MaxItems };
+        var seTarget = new Option<double?>("--se-target") { Description = "SE target of that design (ends an exam early)." };
         var holdSessions = new Option<int>("--hold-sessions") { Description = "Sessions held open for the Redis bytes-per-session measurement (0: skip).", DefaultValueFactory = _ => 1000 };
         var holdAnswers = new Option<int>("--hold-answers") { Description = "Answers in each held session.", DefaultValueFactory = _ => defaults.HoldAnswers };
         var pgbenchSeconds = new Option<int>("--pgbench-seconds") { Description = "Seconds of pgbench single inserts on the same Postgres after the load (0: skip).", DefaultValueFactory = _ => 10 };
