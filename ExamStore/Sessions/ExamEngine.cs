@@ -16,9 +16,12 @@ public static class ExamEngine
     /// The adaptive test of a design version on a bank snapshot (composed once per snapshot and version). A version
     /// that no longer fits the bank (items retired since it was checked) is a conflict naming the fault.
     /// </summary>
-    public static AdaptiveTest Create(BankSnapshot snapshot, DesignVersion design) => new(snapshot.BankAt(design.Definition.Scaling), Compile(snapshot, design).Options);
+    public static AdaptiveTest Create(BankSnapshot snapshot, DesignVersion design) => Create(snapshot, Compile(snapshot, design));
 
-    /// <inheritdoc cref="Create"/>
+    /// <summary>The adaptive test of a design already composed for <paramref name="snapshot"/>.</summary>
+    public static AdaptiveTest Create(BankSnapshot snapshot, CompiledDesign compiled) => new(snapshot.BankAt(compiled.Design.Scaling), compiled.Options);
+
+    /// <inheritdoc cref="Create(BankSnapshot, DesignVersion)"/>
     public static CompiledDesign Compile(BankSnapshot snapshot, DesignVersion design)
     {
         try

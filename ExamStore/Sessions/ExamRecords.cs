@@ -59,12 +59,12 @@ public sealed class ExamRecords(ExamDbContext db, ItemBankCache banks, ExamDesig
     {
         if (session.DesignKey is not long key) return null;
         var design = await designs.ByKeyAsync(key, cancellationToken);
-        var snapshot = await BankAsync(session.Subject, cancellationToken);
+        var snapshot = await banks.RequireAsync(session.Subject, cancellationToken);
         var compiled = ExamEngine.Compile(snapshot, design);
         if (compiled.Options.Stopping.ClassifyingRule is null) return null;
         var answered = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == session.Id).OrderBy(a => a.Seq)
             .Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken));
-        var test = ExamEngine.Create(snapshot, design);
+        var test = ExamEngine.Create(snapshot, compiled);
         var state = test.Replay(answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray(), answered.Select(a => a.Correct ? 1 : 0).ToArray(), null,
             finished: session.Status != SessionStatus.Active);
         return ClassificationView(compiled, test.Classify(state));
@@ -75,10 +75,6 @@ public sealed class ExamRecords(ExamDbContext db, ItemBankCache banks, ExamDesig
         classification is null ? null : new ExamClassification(
             compiled.Options.Stopping.ClassifyingRule!.Name, classification.Level, compiled.LevelName(classification.Level), classification.Forced,
             classification.Cuts.Select(c => new CutDecisionView(c.CutScore, c.Decision.ToString().ToLowerInvariant(), c.Forced, c.LogLikelihoodRatio)).ToArray());
-
-    private async Task<BankSnapshot> BankAsync(string subject, CancellationToken cancellationToken) =>
-        await Pg(() => banks.GetAsync(subject, cancellationToken))
-        ?? throw new ExamException(ExamErrorKind.Conflict, "Item bank missing", $"The item bank of subject '{subject}' no longer exists.");
 
     private static Task<T> Pg<T>(Func<Task<T>> call) => DatabaseCalls.RunAsync(call);
 }

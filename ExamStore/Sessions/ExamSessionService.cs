@@ -53,7 +53,7 @@ public sealed class ExamSessionService(
         var now = clock.GetUtcNow().UtcDateTime;
         var sessionId = Guid.CreateVersion7();
         var seed = Random.Shared.Next();
-        var test = ExamEngine.Create(snapshot, design);
+        var test = ExamEngine.Create(snapshot, compiled);
         var step = test.Start(new Random(SessionHotState.SelectionSeed(seed, 0)));
         var choice = Choice(snapshot, step.Next!);
         var expiresAt = timeLimit is { } seconds ? now.AddSeconds(seconds) : (DateTime?)null;
@@ -109,7 +109,7 @@ public sealed class ExamSessionService(
                 hot = acquired.State ?? await RebuildAsync(sessionId, cancellationToken);
             }
             if (hot is null) return await RecordedOrConflictAsync(sessionId, itemId, response, null, cancellationToken);
-            var snapshot = await BankAsync(hot.Subject, cancellationToken);
+            var snapshot = await banks.RequireAsync(hot.Subject, cancellationToken);
             var design = await designs.ByKeyAsync(hot.DesignKey, cancellationToken);
             var index = snapshot.IndexOf(itemId);
             if (hot.Exam.Finished || hot.Exam.CurrentItem is not int current || index != current)
@@ -127,7 +127,7 @@ public sealed class ExamSessionService(
 
             var correct = response == snapshot.AnswerKeys[index];
             var compiled = ExamEngine.Compile(snapshot, design);
-            var test = ExamEngine.Create(snapshot, design);
+            var test = ExamEngine.Create(snapshot, compiled);
             AdaptiveStep step;
             using (ActivitySource.StartActivity("exam.estimate_and_select"))
             {
@@ -188,7 +188,7 @@ public sealed class ExamSessionService(
     {
         var hot = await LoadAsync(sessionId, cancellationToken);
         if (hot?.Exam.CurrentItem is not int index) return null;
-        var snapshot = await BankAsync(hot.Subject, cancellationToken);
+        var snapshot = await banks.RequireAsync(hot.Subject, cancellationToken);
         return await Pg(() => questions.GetAsync(db, snapshot, snapshot.ItemIds[index], cancellationToken).AsTask());
     }
 
@@ -291,9 +291,10 @@ public sealed class ExamSessionService(
         if (session?.Status != SessionStatus.Active) return await records.SummaryAsync(session, cancellationToken);
         var hot = await LoadAsync(sessionId, cancellationToken, session);
         if (hot is null) return await records.SummaryAsync(sessionId, cancellationToken);
-        var snapshot = await BankAsync(hot.Subject, cancellationToken);
+        var snapshot = await banks.RequireAsync(hot.Subject, cancellationToken);
         var design = await designs.ByKeyAsync(hot.DesignKey, cancellationToken);
-        var classification = ExamRecords.ClassificationView(ExamEngine.Compile(snapshot, design), ExamEngine.Create(snapshot, design).Classify(hot.Exam));
+        var compiled = ExamEngine.Compile(snapshot, design);
+        var classification = ExamRecords.ClassificationView(compiled, ExamEngine.Create(snapshot, compiled).Classify(hot.Exam));
         return new ExamSummary(session.Id, session.StudentId, session.Subject, design.DesignId, design.Version, session.Status, hot.Exam.Theta, Finite(hot.Exam.StandardError),
             hot.Exam.Count, null, classification, new Dictionary<string, double>(), session.StartedAt, null);
     }
@@ -328,7 +329,7 @@ public sealed class ExamSessionService(
         if (session is null || session.Status != SessionStatus.Active) return null;
         var attempts = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId).OrderBy(a => a.Seq)
             .Select(a => new { a.ItemId, a.Correct, a.AnsweredAt, a.NextSelection }).ToListAsync(cancellationToken));
-        var snapshot = await BankAsync(session.Subject, cancellationToken);
+        var snapshot = await banks.RequireAsync(session.Subject, cancellationToken);
         var configuration = JsonSerializer.Deserialize<StoredConfiguration>(session.Configuration, Json)!;
         var design = await designs.ByKeyAsync(session.DesignKey
             ?? throw new ExamException(ExamErrorKind.Conflict, "Design missing", "This exam records no exam design, so it cannot be resumed."), cancellationToken);
@@ -352,7 +353,7 @@ public sealed class ExamSessionService(
     private async Task<SessionHotState?> LoadAsync(Guid sessionId, CancellationToken cancellationToken, ExamSessionEntity? session = null)
     {
         var hot = redisHealth.IsAvailable ? await TryRedis(() => hotState.LoadAsync(sessionId)) : null;
-        if (hot is not null) return ExamEngine.WithEstimate(await BankAsync(hot.Subject, cancellationToken), await designs.ByKeyAsync(hot.DesignKey, cancellationToken), hot);
+        if (hot is not null) return ExamEngine.WithEstimate(await banks.RequireAsync(hot.Subject, cancellationToken), await designs.ByKeyAsync(hot.DesignKey, cancellationToken), hot);
         hot = await RebuildAsync(sessionId, cancellationToken, session);
         if (hot is not null) await TryRedis(() => hotState.SaveIfAbsentAsync(sessionId, hot));
         return hot;
@@ -401,7 +402,7 @@ public sealed class ExamSessionService(
     // The completed exam's contribution to the student's long-term proficiency and topic statistics.
     private async Task UpdateProficiencyAsync(ExamSessionEntity session, CancellationToken cancellationToken)
     {
-        var snapshot = await BankAsync(session.Subject, cancellationToken);
+        var snapshot = await banks.RequireAsync(session.Subject, cancellationToken);
         var answered = await db.Attempts.AsNoTracking().Where(a => a.SessionId == session.Id).OrderBy(a => a.Seq).Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken);
         var items = answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray();
         var responses = answered.Select(a => a.Correct ? 1 : 0).ToArray();
@@ -452,7 +453,7 @@ public sealed class ExamSessionService(
         if (attempt.Response != response)
             throw new ExamException(ExamErrorKind.Conflict, "Already answered", $"Item {itemId} was already answered with a different response.", "response");
 
-        var snapshot = await BankAsync(session.Subject, cancellationToken);
+        var snapshot = await banks.RequireAsync(session.Subject, cancellationToken);
         var answered = await Pg(() => db.Attempts.AsNoTracking().Where(a => a.SessionId == sessionId && a.Seq <= attempt.Seq).OrderBy(a => a.Seq)
             .Select(a => new { a.ItemId, a.Correct }).ToListAsync(cancellationToken));
         var items = answered.Select(a => snapshot.IndexOf(a.ItemId)).ToArray();
@@ -466,18 +467,15 @@ public sealed class ExamSessionService(
         {
             // The classification the first response reported: the same answers replayed, forced when that answer ended the exam.
             var design = await designs.ByKeyAsync(key, cancellationToken);
-            var test = ExamEngine.Create(snapshot, design);
-            classification = ExamRecords.ClassificationView(ExamEngine.Compile(snapshot, design), test.Classify(test.Replay(items, responses, null, done)));
+            var compiled = ExamEngine.Compile(snapshot, design);
+            var test = ExamEngine.Create(snapshot, compiled);
+            classification = ExamRecords.ClassificationView(compiled, test.Classify(test.Replay(items, responses, null, done)));
         }
         return new AnswerRecorded(attempt.Seq, attempt.ThetaAfter, attempt.SeAfter, proficiency, done, done ? session.StopReason : null, classification, nextItem);
     }
 
     private static ExamException NotCurrentItem(long itemId) =>
         new(ExamErrorKind.Conflict, "Not the current item", $"Item {itemId} is not the item waiting for an answer; GET /api/adaptive/next gives it.", "itemId");
-
-    private async Task<BankSnapshot> BankAsync(string subject, CancellationToken cancellationToken) =>
-        await Pg(() => banks.GetAsync(subject, cancellationToken))
-        ?? throw new ExamException(ExamErrorKind.Conflict, "Item bank missing", $"The item bank of subject '{subject}' no longer exists.");
 
     private static ItemChoice Choice(BankSnapshot snapshot, ItemSelection selection) =>
         new(snapshot.ItemIds[selection.Item], selection.Theta, selection.Information, selection.Rule, selection.Topic,

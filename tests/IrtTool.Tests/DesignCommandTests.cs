@@ -53,7 +53,7 @@ public sealed class DesignCommandTests
             {"estimator":{"method":"ML","priorMean":0},"selection":{"blueprint":[{"topic":"physics","min":1}],"enemySets":[[3,99]]},
              "stopping":{"maxItems":30,"sprt":{"cuts":[0],"indifference":0.3},"classification":{"cuts":[0]}}}
             """;
-        WithDesignFile(design, path =>
+        IrtRun.WithDesignFile(design, path =>
         {
             var run = IrtRun.Invoke(null, "simulate", "--bank", BankPath, "--design", path);
             Assert.Equal(ExitCodes.UsageError, run.ExitCode);
@@ -68,7 +68,7 @@ public sealed class DesignCommandTests
             })
                 Assert.Contains(line, run.Error, StringComparison.Ordinal);
         });
-        WithDesignFile("""{"stopping":{"maxitem":5}}""", path =>
+        IrtRun.WithDesignFile("""{"stopping":{"maxitem":5}}""", path =>
         {
             var run = IrtRun.Invoke(null, "simulate", "--bank", BankPath, "--design", path);
             Assert.Equal(ExitCodes.UsageError, run.ExitCode);
@@ -119,19 +119,5 @@ public sealed class DesignCommandTests
         Assert.Equal("sympson-hetter", JsonDocument.Parse(run.Output).RootElement.GetProperty("selection").GetProperty("rule").GetString());
         Assert.Contains("iteration 1:", run.Error, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.UsageError, IrtRun.Invoke(null, "exposure", "--bank", BankPath, "--design", DesignPath, "--r-max", "1.5").ExitCode);
-    }
-
-    private static void WithDesignFile(string json, Action<string> use)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"irt-design-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, json);
-        try
-        {
-            use(path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
     }
 }

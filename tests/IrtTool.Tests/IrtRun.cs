@@ -20,9 +20,14 @@ public sealed record IrtRun(int ExitCode, string Output, string Error)
     }
 
     /// <summary>Writes <paramref name="json"/> to a temporary bank file, runs <paramref name="use"/> with its path, then deletes it.</summary>
-    public static void WithBankFile(string json, Action<string> use)
+    public static void WithBankFile(string json, Action<string> use) => WithJsonFile("bank", json, use);
+
+    /// <summary>Writes <paramref name="json"/> to a temporary design file, runs <paramref name="use"/> with its path, then deletes it.</summary>
+    public static void WithDesignFile(string json, Action<string> use) => WithJsonFile("design", json, use);
+
+    private static void WithJsonFile(string kind, string json, Action<string> use)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"irt-bank-{Guid.NewGuid():N}.json");
+        var path = Path.Combine(Path.GetTempPath(), $"irt-{kind}-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, json);
         try
         {
