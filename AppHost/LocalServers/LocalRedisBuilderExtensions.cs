@@ -52,13 +52,12 @@ public static class LocalRedisBuilderExtensions
             .WithHealthCheck(healthCheck)
             .OnBeforeResourceStarted(async (redis, e, cancellationToken) =>
             {
-                var secret = await redis.PasswordParameter.GetValueAsync(cancellationToken);
+                var secret = await redis.PasswordParameter.GetValueAsync(cancellationToken)
+                    ?? throw new DistributedApplicationException($"Parameter '{redis.PasswordParameter.Name}' has no value.");
                 var logger = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(redis);
                 if (redisServer is not null)
                 {
-                    LocalServerFiles.WriteSecretFile(configFile, string.Join('\n',
-                        "bind 127.0.0.1 -::1", "protected-mode yes", $"requirepass {secret}", "save \"\"", "appendonly no",
-                        $"dir {directory}", "daemonize no", ""));
+                    LocalServerFiles.WriteSecretFile(configFile, RedisServerConfig(secret, directory));
                     return;
                 }
 
@@ -67,6 +66,14 @@ public static class LocalRedisBuilderExtensions
                 await RestoreGarnetAsync(redis.WorkingDirectory, logger, cancellationToken);
             });
     }
+
+    /// <summary>
+    /// The config file of a <c>redis-server</c> of the graph: loopback only, the password, no persistence (the hot state is
+    /// rebuilt from PostgreSQL), then <paramref name="more"/> lines.
+    /// </summary>
+    internal static string RedisServerConfig(string password, string directory, params string[] more) => string.Join('\n',
+        ["bind 127.0.0.1 -::1", "protected-mode yes", $"requirepass {password}", "save \"\"", "appendonly no",
+            $"dir {directory}", "daemonize no", .. more, ""]);
 
     // The first restore downloads the pinned tool (~116 MB); later ones are instant.
     private static async Task RestoreGarnetAsync(string repositoryRoot, ILogger logger, CancellationToken cancellationToken)

@@ -17,6 +17,12 @@ public sealed class ServerHosting
     /// <summary>Configuration key of the choice.</summary>
     public const string ModeKey = "AppHost:Servers";
 
+    /// <summary>Configuration key: masters of a local Redis Cluster instead of one Redis (0, the default: one server).</summary>
+    public const string ClusterMastersKey = "AppHost:RedisCluster:Masters";
+
+    /// <summary>Configuration key: replicas of each master of that cluster (default 1, so a master that dies fails over).</summary>
+    public const string ClusterReplicasKey = "AppHost:RedisCluster:ReplicasPerMaster";
+
     // The container images pinned to the servers the tests run as local processes (Debian 12: Redis 7.0, PostgreSQL 15),
     // so a published deployment runs what was tested.
     private const string RedisImageTag = "7.0";
@@ -70,12 +76,29 @@ public sealed class ServerHosting
     }
 
     /// <summary>
-    /// The Redis resource <paramref name="name"/>: the existing server of <c>ConnectionStrings:{name}</c>, else a container
-    /// (image pinned to the Redis the tests run), else <c>redis-server</c> (or Garnet) as a local process.
+    /// The Redis resource <paramref name="name"/>: the existing server or cluster of <c>ConnectionStrings:{name}</c>, else a
+    /// local Redis Cluster when <c>AppHost:RedisCluster:Masters</c> is set, else a container (image pinned to the Redis
+    /// the tests run), else <c>redis-server</c> (or Garnet) as a local process.
     /// </summary>
     public IResourceBuilder<IResourceWithConnectionString> AddRedis(string name)
     {
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name))) return builder.AddConnectionString(name);
+        var masters = builder.Configuration.GetValue(ClusterMastersKey, 0);
+        if (masters != 0)
+        {
+            var replicas = builder.Configuration.GetValue(ClusterReplicasKey, 1);
+            if (masters is < 3 or > 16) throw new DistributedApplicationException($"{ClusterMastersKey} is {masters}; a Redis Cluster has 3 to 16 masters here (0: one server).");
+            if (replicas is < 0 or > 2) throw new DistributedApplicationException($"{ClusterReplicasKey} is {replicas}; expected 0, 1 or 2.");
+            if (!RunsLocalProcesses)
+            {
+                throw new DistributedApplicationException(
+                    $"{ClusterMastersKey} starts a Redis Cluster of local processes ({Reason}). With containers or in a deployment, " +
+                    $"point ConnectionStrings:{name} at a cluster instead (every node's host:port, comma-separated, and password=…).");
+            }
+
+            return builder.AddLocalRedisCluster(name, masters, replicas, Reason);
+        }
+
         return RunsLocalProcesses
             ? builder.AddLocalRedis(name, Reason)
             : builder.AddRedis(name).WithImageTag(RedisImageTag);

@@ -99,9 +99,17 @@ internal static class MonitoringApi
             {
                 // Redis keeps no θ/SE; they are replayed from the answers with the subject's bank and the session's design.
                 if (states[k] is not { } state || await services.Banks.GetAsync(state.Subject) is not { } snapshot) continue;
-                var design = await services.Designs.ByKeyAsync(state.DesignKey, CancellationToken.None);
-                states[k] = ExamEngine.WithEstimate(snapshot, design, state);
-                maxItems[k] = design.Definition.Stopping?.MaxItems;
+                try
+                {
+                    var design = await services.Designs.ByKeyAsync(state.DesignKey, CancellationToken.None);
+                    maxItems[k] = design.Definition.Stopping?.MaxItems;
+                    states[k] = ExamEngine.WithEstimate(snapshot, design, state);
+                }
+                catch (ExamException)
+                {
+                    // The design is gone or no longer fits the bank (items retired since): the session is listed
+                    // without θ and SE rather than failing the whole page.
+                }
             }
             var now = services.Clock.GetUtcNow().UtcDateTime;
             var sessions = new ActiveSessionSummary[ids.Length];
@@ -125,17 +133,23 @@ internal static class MonitoringApi
     {
         try
         {
-            var database = services.Redis.GetDatabase();
             var activeTask = services.HotState.ActiveCountAsync();
-            var memoryAndSizeTask = database.ScriptEvaluateAsync(MemoryAndSizeScript);
-            // Locks and cached questions have no index of their own, so they are counted with SCAN (incremental, never
-            // blocking Redis the way KEYS would): fine for a debug endpoint, not for a hot path.
-            var locksTask = CountKeysAsync(database, "ex:{*}:lock");
-            var questionsTask = CountKeysAsync(database, "question:*");
-            var memoryAndSize = RedisReplies.Array(await memoryAndSizeTask, MemoryAndSizeScriptName, minLength: 2);
-            // A server whose INFO lacks the field reports 0, as before.
-            var usedMemory = RedisReplies.InfoField(RedisReplies.Text(memoryAndSize[0], MemoryAndSizeScriptName), "used_memory") ?? 0;
-            var totalKeys = RedisReplies.Integer(memoryAndSize[1], MemoryAndSizeScriptName);
+            // Memory and key counts are per server: the sum over the primaries (one, or each master of a cluster).
+            var primaries = RedisPrimaries.Of(services.Redis);
+            var memoryAndSizeTasks = primaries.Select(server => server.ExecuteAsync("EVAL", MemoryAndSizeScript, 0)).ToArray();
+            // Locks and cached questions have no index of their own, so they are counted with SCAN: fine for a debug
+            // endpoint, not for a hot path.
+            var locksTask = RedisPrimaries.CountKeysAsync(services.Redis, "ex:{*}:lock");
+            var questionsTask = RedisPrimaries.CountKeysAsync(services.Redis, "question:*");
+            long usedMemory = 0, totalKeys = 0;
+            foreach (var reply in await Task.WhenAll(memoryAndSizeTasks))
+            {
+                var memoryAndSize = RedisReplies.Array(reply, MemoryAndSizeScriptName, minLength: 2);
+                // A server whose INFO lacks the field reports 0, as before.
+                usedMemory += RedisReplies.InfoField(RedisReplies.Text(memoryAndSize[0], MemoryAndSizeScriptName), "used_memory") ?? 0;
+                totalKeys += RedisReplies.Integer(memoryAndSize[1], MemoryAndSizeScriptName);
+            }
+
             var hitRate = services.Questions.HitRate;
             return TypedResults.Ok(new RedisStats(
                 await activeTask,
@@ -188,19 +202,6 @@ internal static class MonitoringApi
             // Reported as down below.
         }
         return TypedResults.Json(new RedisHealthReport("down", null, clock.GetUtcNow().UtcDateTime), statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
-
-    private static async Task<long> CountKeysAsync(IDatabase database, string pattern)
-    {
-        long count = 0;
-        var cursor = "0";
-        do
-        {
-            (cursor, var keys) = RedisReplies.ScanPage(await database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", "1000"));
-            count += keys.Length;
-        }
-        while (cursor != "0");
-        return count;
     }
 
     // A PING that outlived its budget still completes or faults later; observe it so the fault is not unobserved.

@@ -78,7 +78,9 @@ public sealed class QuestionCache(IConnectionMultiplexer redis, HotStateOptions 
     {
         try
         {
-            await redis.GetDatabase().KeyDeleteAsync(itemIds.Select(id => (RedisKey)SessionStateStore.QuestionKey(id)).ToArray());
+            // One DEL per key, pipelined together: in a Redis Cluster the keys are in different slots, which one DEL refuses.
+            var database = redis.GetDatabase();
+            await Task.WhenAll(itemIds.Select(id => database.KeyDeleteAsync(SessionStateStore.QuestionKey(id))));
         }
         catch (Exception error) when (RedisHealth.IsRedisFailure(error))
         {

@@ -156,30 +156,35 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
     }
 
     /// <summary>
-    /// Keys and bytes (MEMORY USAGE) of each layer, found with an incremental SCAN of the keyspace: an administrator's
-    /// view, proportional to the keyspace, never used by generation or clearing.
+    /// Keys and bytes (MEMORY USAGE) of each layer, found with an incremental SCAN of the keyspace of every primary (one
+    /// Redis, or each master of a cluster): an administrator's view, proportional to the keyspace, never used by
+    /// generation or clearing.
     /// </summary>
     public async Task<IReadOnlyList<LayerSize>> MeasureAsync(CancellationToken cancellationToken)
     {
         var keys = CacheLayer.All.ToDictionary(layer => layer, _ => 0L);
         var bytes = CacheLayer.All.ToDictionary(layer => layer, _ => 0L);
-        var cursor = "0";
-        do
+        foreach (var server in RedisPrimaries.Of(redis))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            (cursor, var page) = RedisReplies.ScanPage(await Database.ExecuteAsync("SCAN", cursor, "COUNT", "1000"));
-            var found = page.Select(key => (Key: RedisReplies.Text(key, "SCAN key"), Layer: CacheLayer.Of(RedisReplies.Text(key, "SCAN key"))))
-                .Where(entry => entry.Layer is not null).ToArray();
-            var sizes = await Task.WhenAll(found.Select(entry => Database.ExecuteAsync("MEMORY", "USAGE", entry.Key)));
-            for (var k = 0; k < found.Length; k++)
+            var cursor = "0";
+            do
             {
-                // A key that expired between SCAN and MEMORY USAGE answers nil.
-                if (sizes[k].IsNull) continue;
-                keys[found[k].Layer!]++;
-                bytes[found[k].Layer!] += RedisReplies.Integer(sizes[k], "MEMORY USAGE");
+                cancellationToken.ThrowIfCancellationRequested();
+                (cursor, var page) = RedisReplies.ScanPage(await server.ExecuteAsync("SCAN", cursor, "COUNT", "1000"));
+                var found = page.Select(key => (Key: RedisReplies.Text(key, "SCAN key"), Layer: CacheLayer.Of(RedisReplies.Text(key, "SCAN key"))))
+                    .Where(entry => entry.Layer is not null).ToArray();
+                var sizes = await Task.WhenAll(found.Select(entry => server.ExecuteAsync("MEMORY", "USAGE", entry.Key)));
+                for (var k = 0; k < found.Length; k++)
+                {
+                    // A key that expired between SCAN and MEMORY USAGE answers nil.
+                    if (sizes[k].IsNull) continue;
+                    keys[found[k].Layer!]++;
+                    bytes[found[k].Layer!] += RedisReplies.Integer(sizes[k], "MEMORY USAGE");
+                }
             }
+            while (cursor != "0");
         }
-        while (cursor != "0");
+
         return CacheLayer.All.Select(layer => new LayerSize(layer.Name, keys[layer], bytes[layer])).ToArray();
     }
 

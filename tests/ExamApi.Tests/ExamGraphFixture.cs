@@ -159,6 +159,23 @@ public sealed class CredentialGraphFixture : ExamGraphFixture
     };
 }
 
+/// <summary>
+/// The graph on a Redis Cluster of local processes (the AppHost's switch): 3 masters with a replica each. Its tests kill
+/// nodes, so it is theirs alone.
+/// </summary>
+public sealed class ClusterGraphFixture : ExamGraphFixture
+{
+    protected override ExamGraphOptions Options => new()
+    {
+        AdminKey = AdminKey,
+        Configuration = new Dictionary<string, string>
+        {
+            ["AppHost:RedisCluster:Masters"] = "3",
+            ["AppHost:RedisCluster:ReplicasPerMaster"] = "1",
+        },
+    };
+}
+
 [CollectionDefinition(Name)]
 public sealed class ExamGraphCollection : ICollectionFixture<ExamGraphFixture>
 {
@@ -181,4 +198,10 @@ public sealed class CredentialGraphCollection : ICollectionFixture<CredentialGra
 public sealed class FaultGraphCollection : ICollectionFixture<FaultGraphFixture>
 {
     public const string Name = "exam graph faults";
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterGraphCollection : ICollectionFixture<ClusterGraphFixture>
+{
+    public const string Name = "cluster graph";
 }

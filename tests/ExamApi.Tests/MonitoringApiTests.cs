@@ -19,6 +19,27 @@ public sealed class MonitoringApiTests(ExamGraphFixture fixture)
     }
 
     [Fact]
+    public async Task A_session_whose_design_no_longer_fits_the_bank_is_listed_without_an_estimate()
+    {
+        var subject = AdminApi.NewSubject("unfit");
+        var items = await admin.ImportAsync(Enumerable.Range(0, 10).Select(n => AdminApi.Item(subject, n: n, b: (n - 5) / 2.0)));
+        var exam = await admin.Client.StartExamAsync(subject, maxItems: 8);
+        var answered = await admin.Client.AnswerAsync(exam.SessionId, exam.FirstItemId, 0, exam.Token);
+        Assert.True(answered.Status == HttpStatusCode.OK, answered.Body);
+        // Six retired leave four items for a design of eight: the design cannot be composed for the bank any more.
+        foreach (var item in items.Take(6).Where(i => i!["id"]!.GetValue<long>() != exam.FirstItemId).Take(5))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/items/{item!["id"]!.GetValue<long>()}/retire", new { })).Status);
+        }
+
+        var response = await admin.GetAsync("/api/adaptive/active?limit=1000");
+        Assert.True(response.Status == HttpStatusCode.OK, response.Body);
+        var session = response.Json!["sessions"]!.AsArray().Single(s => s!["sessionId"]!.GetValue<Guid>() == exam.SessionId)!;
+        Assert.Equal(1, session["answered"]!.GetValue<int>());
+        Assert.Null(session["theta"]);
+    }
+
+    [Fact]
     public async Task Active_sessions_list_a_started_exam_with_its_hot_state()
     {
         var exam = await admin.Client.StartExamAsync(TestItemBank.Subjects[0], maxItems: 5);
