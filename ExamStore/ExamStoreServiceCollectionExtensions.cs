@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace ExamStore;
 
@@ -43,6 +44,7 @@ public static class ExamStoreServiceCollectionExtensions
         services.TryAddSingleton<ItemBankCache>();
         services.TryAddSingleton<ItemExposure>();
         services.TryAddSingleton<DatabaseMigrator>();
+        services.TryAddSingleton<AttemptPartitions>();
         services.TryAddSingleton<IExamFlowObserver, NoExamFlowObserver>();
         services.TryAddSingleton(provider => CreateTokens(section["SessionKey"], provider.GetRequiredService<ILogger<SessionTokens>>()));
         services.TryAddScoped<ExamRecords>();
@@ -84,13 +86,26 @@ public static class ExamStoreServiceCollectionExtensions
     }
 }
 
-/// <summary>Applies pending migrations while the host starts, so no request is served before the schema is current.</summary>
-internal sealed class DatabaseMigrationService(DatabaseMigrator migrator, ILogger<DatabaseMigrationService> logger) : IHostedService
+/// <summary>
+/// Applies pending migrations while the host starts, so no request is served before the schema is current, then makes
+/// sure the attempts partitions of this month and the next ones exist.
+/// </summary>
+internal sealed class DatabaseMigrationService(DatabaseMigrator migrator, AttemptPartitions partitions, ILogger<DatabaseMigrationService> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var applied = await migrator.MigrateAsync(cancellationToken);
         logger.LogInformation("Database schema is current ({Applied} migration(s) applied now)", applied);
+        try
+        {
+            await partitions.EnsureAheadAsync(cancellationToken);
+        }
+        catch (PostgresException error)
+        {
+            // Months are kept created well ahead, so a refusal here (a lock wait timed out, say) leaves time for the next
+            // start or the CleanupWorker's daily check; not starting would serve no answer at all.
+            logger.LogWarning(error, "Could not create the attempts partitions ahead; the next start or the CleanupWorker's check retries");
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
