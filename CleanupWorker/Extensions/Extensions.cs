@@ -1,3 +1,4 @@
+using CleanupWorker.Partitions;
 using CleanupWorker.Sweeping;
 using ExamStore;
 using ExamStore.Bank;
@@ -24,13 +25,16 @@ internal static class Extensions
         // Ending a completed exam updates proficiency from the item bank; keep this instance's banks fresh too.
         builder.Services.AddItemChangeNotifications();
         builder.Services.AddSessionSweeper();
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionSweeper.MeterName, ExposureCounts.MeterName));
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionSweeper.MeterName, ExposureCounts.MeterName, AttemptPartitions.MeterName));
         builder.Services.AddOptions<CleanupOptions>()
             .Bind(builder.Configuration.GetSection(CleanupOptions.SectionName))
             .Validate(o => o.Interval > TimeSpan.Zero, "Cleanup:Interval must be positive.")
             .Validate(o => o.InactivityMinutes >= 0, "Cleanup:InactivityMinutes must be 0 or more.")
+            .Validate(o => o.PartitionCheckInterval > TimeSpan.Zero && o.PartitionCheckInterval <= TimeSpan.FromDays(30),
+                "Cleanup:PartitionCheckInterval must be positive and at most 30 days (partitions are created three months ahead).")
             .ValidateOnStart();
         builder.Services.AddHostedService<CleanupSweepService>();
+        builder.Services.AddHostedService<AttemptPartitionService>();
         return builder;
     }
 }

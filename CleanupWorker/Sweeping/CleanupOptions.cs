@@ -12,4 +12,10 @@ internal sealed class CleanupOptions
 
     /// <summary>Sessions idle longer than this many minutes are abandoned (<c>Cleanup:InactivityMinutes</c>; default 30).</summary>
     public double InactivityMinutes { get; set; } = SessionSweeper.DefaultInactivity.TotalMinutes;
+
+    /// <summary>
+    /// Time between checks that the attempts partitions of this month and the next ones exist
+    /// (<c>Cleanup:PartitionCheckInterval</c>, a TimeSpan; default one day: months are created three ahead).
+    /// </summary>
+    public TimeSpan PartitionCheckInterval { get; set; } = TimeSpan.FromDays(1);
 }
