@@ -19,6 +19,7 @@ app.MapItemsApi();
 app.MapDesignsApi();
 app.MapBankReportsApi();
 app.MapMonitoringApi();
+app.MapAttemptPartitionsApi();
 app.MapPracticeApi();
 app.MapCacheApi();
 

@@ -52,7 +52,7 @@ internal static class Extensions
         builder.AddRateLimits();
         builder.Services.AddItemChangeNotifications();
         builder.Services.AddSessionSweeper();
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionSweeper.MeterName, AttemptWriter.Meter.Name, CacheStatistics.MeterName, ExposureCounts.MeterName));
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionSweeper.MeterName, AttemptWriter.Meter.Name, CacheStatistics.MeterName, ExposureCounts.MeterName, AttemptPartitions.MeterName));
         // After AddExamStore: hosted services start in registration order, so the schema exists when this runs.
         builder.Services.AddHostedService<DemoItemBankSeeder>();
         // ServiceDefaults traces the sources named after the application; the exam flows trace under ExamStore's.
