@@ -126,8 +126,9 @@ public sealed partial class AttemptPartitions(NpgsqlDataSource dataSource, TimeP
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Attaching locks exam_sessions and items briefly (the foreign keys); waiting long in their lock queue would hold
-        // up exam starts, and a month ahead can wait for the next run.
-        await ExecuteAsync(connection, transaction, $"SET LOCAL lock_timeout = '2s'; SELECT pg_advisory_xact_lock({AdvisoryLockKey})", cancellationToken);
+        // up exam starts, and a month ahead can wait for the next run. The advisory lock is taken first, without that
+        // limit: another service holding it is creating the same months.
+        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({AdvisoryLockKey}); SET LOCAL lock_timeout = '2s'", cancellationToken);
         var existing = await ListAsync(connection, transaction, cancellationToken);
         for (var k = 0; k < count; k++)
         {
