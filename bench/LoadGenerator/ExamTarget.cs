@@ -80,11 +80,12 @@ public sealed class TargetGraph : IAsyncDisposable
     /// variables for ExamApi (e.g. a log level, to measure what it costs), and <paramref name="examApiReplicas"/> ExamApi
     /// replicas (the target then splits requests across all of them), and waits until every resource is healthy.
     /// Postgres runs as under the tests (no fsync) unless <paramref name="durablePostgres"/> asks for the product's
-    /// settings (every commit flushed), which is what a benchmark should measure.
+    /// settings (every commit flushed), which is what a benchmark should measure. <paramref name="configuration"/> is more
+    /// AppHost configuration (e.g. <c>AppHost:RedisCluster:Masters</c>).
     /// </summary>
     public static async Task<TargetGraph> StartAsync(
         string adminKey, TimeSpan timeout, IReadOnlyDictionary<string, string>? examApiEnvironment = null, int examApiReplicas = 1,
-        bool durablePostgres = false, CancellationToken cancellationToken = default)
+        bool durablePostgres = false, IReadOnlyDictionary<string, string>? configuration = null, CancellationToken cancellationToken = default)
     {
         var graph = await ExamGraph.StartAsync(new ExamGraphOptions
         {
@@ -92,6 +93,7 @@ public sealed class TargetGraph : IAsyncDisposable
             ExamApiReplicas = examApiReplicas,
             DurablePostgres = durablePostgres,
             StartTimeout = timeout,
+            Configuration = configuration ?? new Dictionary<string, string>(),
             Configure = builder =>
             {
                 var examApi = builder.CreateResourceBuilder<ProjectResource>("examapi");

@@ -41,13 +41,12 @@ internal static class HoldMeasurement
         var options = ConfigurationOptions.Parse(target.RedisConnectionString);
         options.AllowAdmin = true;
         using var redis = await ConnectionMultiplexer.ConnectAsync(options);
-        var server = redis.GetServer(redis.GetEndPoints()[0]);
         var database = redis.GetDatabase();
         var index = new SessionStateStore(redis, new HotStateOptions());
 
-        var usedBefore = await UsedMemoryAsync(server);
+        var usedBefore = await UsedMemoryAsync(redis);
         var indexBefore = await index.ActiveCountAsync();
-        var questionsBefore = CountQuestionKeys(server);
+        var questionsBefore = await RedisPrimaries.CountKeysAsync(redis, "question:*", cancellationToken);
 
         var answers = context.Options.HoldAnswers;
         var maxItems = Math.Min(answers + SpareItems, context.Bank.Count);
@@ -63,9 +62,9 @@ internal static class HoldMeasurement
         });
         var held = examinees.Where(e => e.Started && !e.Done && e.Answered == answers).ToArray();
 
-        var usedAfter = await UsedMemoryAsync(server);
+        var usedAfter = await UsedMemoryAsync(redis);
         var indexAfter = await index.ActiveCountAsync();
-        var questionsAfter = CountQuestionKeys(server);
+        var questionsAfter = await RedisPrimaries.CountKeysAsync(redis, "question:*", cancellationToken);
         long stateBytes = 0;
         long? memoryUsage = null;
         if (held.Length > 0)
@@ -91,16 +90,20 @@ internal static class HoldMeasurement
             LatencySummary.FromTicks([.. rebuildTicks]));
     }
 
-    private static async Task<long> UsedMemoryAsync(IServer server)
+    // Summed over the primaries: one Redis, or the masters of a cluster (replicas hold copies, not more sessions).
+    private static async Task<long> UsedMemoryAsync(IConnectionMultiplexer redis)
     {
-        var info = await server.InfoAsync("memory");
-        var used = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "used_memory").Value
-            ?? throw new InvalidOperationException("Redis INFO memory has no used_memory (Garnet does not report it).");
-        return long.Parse(used, CultureInfo.InvariantCulture);
-    }
+        long total = 0;
+        foreach (var server in RedisPrimaries.Of(redis))
+        {
+            var info = await server.InfoAsync("memory");
+            var used = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "used_memory").Value
+                ?? throw new InvalidOperationException("Redis INFO memory has no used_memory (Garnet does not report it).");
+            total += long.Parse(used, CultureInfo.InvariantCulture);
+        }
 
-    // SCAN, never KEYS: the keyspace holds every active session.
-    private static long CountQuestionKeys(IServer server) => server.Keys(pattern: "question:*", pageSize: 1000).LongCount();
+        return total;
+    }
 
     private static async Task<long?> MemoryUsageAsync(IDatabase database, string key)
     {

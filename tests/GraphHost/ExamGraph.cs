@@ -333,7 +333,9 @@ public sealed partial class ExamGraph : IAsyncDisposable
         {
             var roots = Enumerable.Range(0, InstanceCount(resource.Name)).Select(replica => ProcessId(resource.Name, replica)).OfType<int>().ToList();
             if (roots.Count == 0) continue;
-            cpu[resource.Name] = Processes.CpuSeconds(roots);
+            // A child's processes count as its parent's (the nodes of a Redis Cluster as "cache").
+            var group = resource.Annotations.OfType<ResourceRelationshipAnnotation>().FirstOrDefault(relation => relation.Type == "Parent")?.Resource.Name ?? resource.Name;
+            cpu[group] = cpu.GetValueOrDefault(group) + Processes.CpuSeconds(roots);
             graphProcesses.UnionWith(roots.SelectMany(Processes.WithDescendants));
         }
 
