@@ -63,6 +63,8 @@ internal static class AttemptPartitionsApi
                 $"'{name}' holds sessions started until {partition.ToTime:O}; only a month that ended at least {AttemptPartitions.DetachGrace.TotalHours:0} hours ago can be detached (new exams still land in the current and later months)."),
             (DetachOutcome.ActiveSessions, { } partition) => Refused(StatusCodes.Status409Conflict, "Partition has active sessions",
                 $"'{name}' holds {partition.ActiveSessions} active session(s), whose answers would have no partition; detach it once they have ended (completed, or abandoned by the cleanup sweep)."),
+            (DetachOutcome.DetachedMeanwhile, _) => Refused(StatusCodes.Status409Conflict, "Partition detached meanwhile",
+                $"Another request detached '{name}' at the same time (or still is); list the partitions to see where it stands."),
             _ => throw new InvalidOperationException($"Unexpected detach outcome {result.Outcome}."),
         };
     }

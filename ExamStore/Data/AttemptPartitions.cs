@@ -37,6 +37,9 @@ public enum DetachOutcome
 
     /// <summary>A session of the range is still active.</summary>
     ActiveSessions,
+
+    /// <summary>Another detach of the same partition ran at the same time (and detached it, or still does).</summary>
+    DetachedMeanwhile,
 }
 
 /// <summary>
@@ -183,7 +186,16 @@ public sealed partial class AttemptPartitions(NpgsqlDataSource dataSource, TimeP
         // The name comes from the catalog; quoted all the same, as any identifier spliced into SQL.
         var table = "\"" + partition.Name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
         await using var command = new NpgsqlCommand($"ALTER TABLE attempts DETACH PARTITION {table} {mode}", connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException raced) when (raced.SqlState is PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.UndefinedTable
+            or PostgresErrorCodes.WrongObjectType)
+        {
+            // Two calls listed it attached; the other one's detach came first ("already pending detach", "is not a partition").
+            return (DetachOutcome.DetachedMeanwhile, partition);
+        }
         LogDetached(partition.Name, partition.EstimatedRows);
         return (DetachOutcome.Detached, partition);
     }
