@@ -22,7 +22,10 @@ internal static class Extensions
     /// <inheritdoc cref="CacheConnectionName"/>
     public const string ExamDatabaseConnectionName = "examdb";
 
-    /// <summary>Connections one instance opens to Postgres at most, unless the connection string sets another Maximum Pool Size.</summary>
+    /// <summary>
+    /// Connections one instance opens to Postgres at most (<c>Exam:MaxDatabaseConnections</c>, default 32), unless the
+    /// connection string sets another Maximum Pool Size. Many replicas share Postgres's max_connections: see SCALING.md.
+    /// </summary>
     public const int MaxDatabaseConnections = 32;
 
     /// <summary>Statements each connection keeps prepared, unless the connection string sets Max Auto Prepare.</summary>
@@ -38,7 +41,8 @@ internal static class Extensions
         // Auto-preparing the statements run again and again (EF Core's included) saves Postgres a parse and a plan each.
         builder.AddNpgsqlDataSource(ExamDatabaseConnectionName, configureDataSourceBuilder: dataSource =>
         {
-            if (dataSource.ConnectionStringBuilder.MaxPoolSize == DefaultNpgsqlPoolSize) dataSource.ConnectionStringBuilder.MaxPoolSize = MaxDatabaseConnections;
+            if (dataSource.ConnectionStringBuilder.MaxPoolSize == DefaultNpgsqlPoolSize)
+                dataSource.ConnectionStringBuilder.MaxPoolSize = builder.Configuration.GetValue("Exam:MaxDatabaseConnections", MaxDatabaseConnections);
             if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0) dataSource.ConnectionStringBuilder.MaxAutoPrepare = MaxAutoPreparedStatements;
         });
         // Over the same data source, so EF Core and ExamStore's raw Npgsql share one pool. No retrying execution

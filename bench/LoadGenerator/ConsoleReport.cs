@@ -75,6 +75,13 @@ internal static class ConsoleReport
             summary.AddRow(report.Practice is null ? "CPU per answer" : "CPU per answer (exam or practice)", Markup.Escape(string.Create(Invariant,
                 $"server {server:N0} µs (") + string.Join(", ", cpu.Select(group => string.Create(Invariant, $"{group.Key} {group.Value:N0}"))) + " µs)"));
         }
+        if (report.ServerWorkPerAnswer is { } work)
+        {
+            summary.AddRow("PostgreSQL per answer", string.Create(Invariant,
+                $"{work.WalBytes:N0} B WAL, {work.WalSyncs:0.###} WAL flushes, {work.StoredBytes:N0} B stored; connections peak {work.PostgresConnectionsPeak}, busy {work.PostgresConnectionsBusyMean:0.0} on average"));
+            summary.AddRow("Redis per answer", string.Create(Invariant,
+                $"{work.RedisCommands:0.0} commands, {work.RedisBytesIn:N0} B in, {work.RedisBytesOut:N0} B out"));
+        }
         console.Write(summary);
 
         var latency = Table("Latency (ms)", "count", "p50", "p95", "p99", "max", "mean");

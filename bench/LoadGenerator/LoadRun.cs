@@ -39,6 +39,9 @@ public sealed record LoadReport
     /// </summary>
     public IReadOnlyDictionary<string, double>? CpuMicrosecondsPerAnswer { get; init; }
 
+    /// <summary>What PostgreSQL and Redis did per acknowledged answer (exam and practice) over the load phase.</summary>
+    public ServerWork? ServerWorkPerAnswer { get; init; }
+
     /// <summary>Exam answers acknowledged per second of the load phase.</summary>
     public required double AnswersPerSecond { get; init; }
 
@@ -177,20 +180,36 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
         var cacheBefore = practising ? await CacheLookups.ReadAsync(adminClient, cancellationToken) : null;
 
         Metrics.Phase = options.Rate is null ? "closed loop" : options.Settle > TimeSpan.Zero ? "open loop (settling)" : "open loop";
+        OpenLoopSummary? openLoop;
+        double loadSeconds;
+        long answers, started, completed, practiceStarted, practiceAnswers, practiceCompleted;
         var loadAverageBefore = MachineLoadAverage();
         var cpuBefore = target.SampleCpu?.Invoke();
-        var clock = Stopwatch.StartNew();
-        var openLoop = options.Rate is null ? null : await OpenLoop.RunAsync(context, options.Settle, async () =>
+        var counters = await ServerCounters.StartAsync(target, cancellationToken);
+        ServerWork? serverWork;
+        try
         {
-            rowsBefore = await CountRowsAsync(cancellationToken);
-            loadAverageBefore = MachineLoadAverage();
-            cpuBefore = target.SampleCpu?.Invoke();
-            Metrics.Phase = "open loop";
-        }, cancellationToken);
-        if (openLoop is null) await ClosedLoop.RunAsync(context, cancellationToken);
-        var loadSeconds = openLoop?.Seconds ?? clock.Elapsed.TotalSeconds;
-        var (answers, started, completed) = (Metrics.Answers, Metrics.ExamsStarted, Metrics.ExamsCompleted);
-        var (practiceStarted, practiceAnswers, practiceCompleted) = (Metrics.PracticeStarted, Metrics.PracticeAnswers, Metrics.PracticeCompleted);
+            var clock = Stopwatch.StartNew();
+            openLoop = options.Rate is null ? null : await OpenLoop.RunAsync(context, options.Settle, async () =>
+            {
+                rowsBefore = await CountRowsAsync(cancellationToken);
+                loadAverageBefore = MachineLoadAverage();
+                cpuBefore = target.SampleCpu?.Invoke();
+                await counters.DisposeAsync();
+                counters = await ServerCounters.StartAsync(target, cancellationToken);
+                Metrics.Phase = "open loop";
+            }, cancellationToken);
+            if (openLoop is null) await ClosedLoop.RunAsync(context, cancellationToken);
+            loadSeconds = openLoop?.Seconds ?? clock.Elapsed.TotalSeconds;
+            (answers, started, completed) = (Metrics.Answers, Metrics.ExamsStarted, Metrics.ExamsCompleted);
+            (practiceStarted, practiceAnswers, practiceCompleted) = (Metrics.PracticeStarted, Metrics.PracticeAnswers, Metrics.PracticeCompleted);
+            serverWork = await counters.PerAnswerAsync(answers + practiceAnswers, cancellationToken);
+        }
+        finally
+        {
+            await counters.DisposeAsync();
+        }
+
         var cpuAfter = target.SampleCpu?.Invoke();
         var latency = Metrics.LatencySummaries();
         var loadAverageAfter = MachineLoadAverage();
@@ -222,6 +241,7 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             LoadAverage = loadAverageBefore is { } before && loadAverageAfter is { } after ? [before, after] : null,
             Answers = answers,
             AnswersPerSecond = answers / loadSeconds,
+            ServerWorkPerAnswer = serverWork,
             CpuMicrosecondsPerAnswer = cpuBefore is null || cpuAfter is null || answers + practiceAnswers == 0 ? null
                 : cpuAfter.Where(group => cpuBefore.ContainsKey(group.Key))
                     .ToDictionary(group => group.Key, group => (group.Value - cpuBefore[group.Key]) * 1e6 / (answers + practiceAnswers), StringComparer.Ordinal),
