@@ -22,7 +22,11 @@ public sealed record ServerWork(
     double WalBytes, double WalSyncs, double StoredBytes, double RedisCommands, double RedisBytesIn, double RedisBytesOut,
     int PostgresConnectionsPeak, double PostgresConnectionsBusyMean);
 
-/// <summary>Reads the counters of <see cref="ServerWork"/> before and after the load phase, and samples connections while it runs.</summary>
+/// <summary>
+/// Reads the counters of <see cref="ServerWork"/> before and after the load phase, and samples connections while it runs.
+/// A fault scenario stops, kills or restarts the servers meanwhile: a read that fails then leaves the figures out of the
+/// report (a restarted server's counters would not add up anyway), and a failed sample is skipped.
+/// </summary>
 internal sealed class ServerCounters : IAsyncDisposable
 {
     private const string PostgresSql = """
@@ -40,7 +44,7 @@ internal sealed class ServerCounters : IAsyncDisposable
     private readonly ExamTarget target;
     private readonly ConnectionMultiplexer redis;
     private readonly CancellationTokenSource stop = new();
-    private Totals before;
+    private Totals? before;
     private Task<(int Peak, double BusyMean)>? sampling;
 
     private ServerCounters(ExamTarget target, ConnectionMultiplexer redis)
@@ -54,8 +58,9 @@ internal sealed class ServerCounters : IAsyncDisposable
     {
         var options = ConfigurationOptions.Parse(target.RedisConnectionString);
         options.AllowAdmin = true;
+        options.AbortOnConnectFail = false;
         var counters = new ServerCounters(target, await ConnectionMultiplexer.ConnectAsync(options));
-        counters.before = await counters.ReadAsync(cancellationToken);
+        counters.before = await counters.TryReadAsync(cancellationToken);
         counters.sampling = counters.SampleConnectionsAsync(counters.stop.Token);
         return counters;
     }
@@ -63,13 +68,13 @@ internal sealed class ServerCounters : IAsyncDisposable
     /// <summary>Reads the counters again and divides the difference by <paramref name="answers"/>.</summary>
     public async Task<ServerWork?> PerAnswerAsync(long answers, CancellationToken cancellationToken)
     {
-        var after = await ReadAsync(cancellationToken);
+        var after = await TryReadAsync(cancellationToken);
         await stop.CancelAsync();
         var (peak, busyMean) = await sampling!;
-        if (answers == 0) return null;
+        if (answers == 0 || before is not { } b || after is not { } a) return null;
         return new ServerWork(
-            (after.Wal - before.Wal) / answers, (after.Syncs - before.Syncs) / answers, (after.Stored - before.Stored) / answers,
-            (after.Commands - before.Commands) / answers, (after.In - before.In) / answers, (after.Out - before.Out) / answers, peak, busyMean);
+            (a.Wal - b.Wal) / answers, (a.Syncs - b.Syncs) / answers, (a.Stored - b.Stored) / answers,
+            (a.Commands - b.Commands) / answers, (a.In - b.In) / answers, (a.Out - b.Out) / answers, peak, busyMean);
     }
 
     public async ValueTask DisposeAsync()
@@ -79,6 +84,21 @@ internal sealed class ServerCounters : IAsyncDisposable
         stop.Dispose();
         await redis.DisposeAsync();
     }
+
+    private async Task<Totals?> TryReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadAsync(cancellationToken);
+        }
+        catch (Exception error) when (IsServerFailure(error))
+        {
+            return null;
+        }
+    }
+
+    private static bool IsServerFailure(Exception error) =>
+        error is NpgsqlException or RedisException or TimeoutException or System.Net.Sockets.SocketException or IOException;
 
     private async Task<Totals> ReadAsync(CancellationToken cancellationToken)
     {
@@ -109,19 +129,31 @@ internal sealed class ServerCounters : IAsyncDisposable
     private async Task<(int Peak, double BusyMean)> SampleConnectionsAsync(CancellationToken cancellationToken)
     {
         var (peak, busy, samples) = (0, 0L, 0);
+        NpgsqlConnection? connection = null;
         try
         {
-            await using var connection = new NpgsqlConnection(target.UnpooledPostgres);
-            await connection.OpenAsync(cancellationToken);
-            await using var command = new NpgsqlCommand(ConnectionsSql, connection);
             while (!cancellationToken.IsCancellationRequested)
             {
-                await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                try
                 {
+                    if (connection is null)
+                    {
+                        connection = new NpgsqlConnection(target.UnpooledPostgres);
+                        await connection.OpenAsync(cancellationToken);
+                    }
+
+                    await using var command = new NpgsqlCommand(ConnectionsSql, connection);
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                     await reader.ReadAsync(cancellationToken);
                     peak = Math.Max(peak, reader.GetInt32(0));
                     busy += reader.GetInt32(1);
                     samples++;
+                }
+                catch (Exception error) when (IsServerFailure(error))
+                {
+                    // PostgreSQL restarted or stopped by a fault scenario: this sample is skipped, the next reconnects.
+                    if (connection is not null) await connection.DisposeAsync();
+                    connection = null;
                 }
 
                 await Task.Delay(250, cancellationToken);
@@ -129,6 +161,10 @@ internal sealed class ServerCounters : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            if (connection is not null) await connection.DisposeAsync();
         }
 
         return (peak, samples == 0 ? 0 : busy / (double)samples);
