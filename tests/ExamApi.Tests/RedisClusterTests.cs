@@ -23,6 +23,8 @@ public sealed class RedisClusterTests(ClusterGraphFixture fixture)
     [Fact]
     public async Task Sessions_spread_over_the_masters_and_every_view_adds_up_across_slots()
     {
+        // The kill tests of this graph may have run just before: start once the API writes to Redis again.
+        await AssertNewExamsUseRedisAsync();
         var exams = new List<(StartedExam Exam, EngineReplica Engine)>();
         for (var k = 0; k < 12; k++)
         {
@@ -82,16 +84,25 @@ public sealed class RedisClusterTests(ClusterGraphFixture fixture)
 
         // The import's new item ids' question keys are in different slots; one multi-key DEL would fail with CROSSSLOT,
         // and the failure would make the API skip Redis for a while: the exam started right after would have no hot state.
-        await admin.ImportAsync(Enumerable.Range(10, 10).Select(n => AdminApi.Item(subject, n: n, b: (n - 15) / 2.0)));
-        var started = await client.StartAsync(new { studentId = "cluster-importer", designId = design });
-        Assert.True(started.Status == HttpStatusCode.Created, started.Body);
-        var sessionId = Guid.Parse(started.Json!["sessionId"]!.GetValue<string>());
-        Assert.True(await fixture.Redis.GetDatabase().KeyExistsAsync(SessionStateStore.StateKey(sessionId)), "the exam started after the import has no hot state");
+        // That happens on every import, so three tries tell it from a node still settling after the kill tests.
+        await AssertNewExamsUseRedisAsync();
+        var withHotState = 0;
+        for (var attempt = 0; attempt < 3 && withHotState == 0; attempt++)
+        {
+            await admin.ImportAsync(Enumerable.Range(10 + 10 * attempt, 10).Select(n => AdminApi.Item(subject, n: n, b: (n % 10 - 5) / 2.0)));
+            var started = await client.StartAsync(new { studentId = $"cluster-importer-{attempt}", designId = design });
+            Assert.True(started.Status == HttpStatusCode.Created, started.Body);
+            var sessionId = Guid.Parse(started.Json!["sessionId"]!.GetValue<string>());
+            if (await fixture.Redis.GetDatabase().KeyExistsAsync(SessionStateStore.StateKey(sessionId))) withHotState++;
+        }
+
+        Assert.True(withHotState > 0, "no exam started right after an import has hot state");
     }
 
     [Fact]
     public async Task An_item_change_published_through_any_node_reaches_the_api()
     {
+        await AssertNewExamsUseRedisAsync();
         var admin = new AdminApi(client);
         var subject = AdminApi.NewSubject("cluster-notify");
         var items = await admin.ImportAsync(Enumerable.Range(0, 10).Select(n => AdminApi.Item(subject, n: n, b: (n - 5) / 2.0)));
