@@ -60,22 +60,28 @@ public static class DesignCompiler
     /// <param name="bank">The bank, built with the design's scaling.</param>
     /// <param name="itemIds">The id of each bank item, by index.</param>
     /// <param name="neverGiven">Bank indices that are never selected (retired items).</param>
-    public static IReadOnlyList<DesignProblem> Validate(TestDesign design, ItemBank bank, IReadOnlyList<long> itemIds, IReadOnlyCollection<int>? neverGiven = null)
+    /// <param name="forRunningExam">
+    /// True to leave out the checks that the items left can fill the test (maxItems, topic minimums, the room the topic
+    /// maximums leave): an exam already running when items were retired goes on and ends by bank exhaustion instead.
+    /// </param>
+    public static IReadOnlyList<DesignProblem> Validate(
+        TestDesign design, ItemBank bank, IReadOnlyList<long> itemIds, IReadOnlyCollection<int>? neverGiven = null, bool forRunningExam = false)
     {
         ArgumentNullException.ThrowIfNull(design);
         ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(itemIds);
         if (itemIds.Count != bank.Count) throw new ArgumentException($"{itemIds.Count} item ids were given for a bank of {bank.Count} items.", nameof(itemIds));
-        var check = new Checker(bank, itemIds, neverGiven ?? []);
+        var check = new Checker(bank, itemIds, neverGiven ?? [], forRunningExam);
         check.Design(design);
         return check.Problems;
     }
 
     /// <summary>Validates and composes; throws <see cref="DesignException"/> naming every fault.</summary>
     /// <inheritdoc cref="Validate" path="/param"/>
-    public static CompiledDesign Compile(TestDesign design, ItemBank bank, IReadOnlyList<long> itemIds, IReadOnlyCollection<int>? neverGiven = null)
+    public static CompiledDesign Compile(
+        TestDesign design, ItemBank bank, IReadOnlyList<long> itemIds, IReadOnlyCollection<int>? neverGiven = null, bool forRunningExam = false)
     {
-        var problems = Validate(design, bank, itemIds, neverGiven);
+        var problems = Validate(design, bank, itemIds, neverGiven, forRunningExam);
         if (problems.Count > 0) throw new DesignException(problems);
         var indexOf = IndexOf(itemIds);
         var excluded = neverGiven?.ToArray() ?? [];
@@ -161,7 +167,7 @@ public static class DesignCompiler
     }
 
     // Collects every fault rather than stopping at the first, so a designer fixes a design in one round.
-    private sealed class Checker(ItemBank bank, IReadOnlyList<long> itemIds, IReadOnlyCollection<int> neverGiven)
+    private sealed class Checker(ItemBank bank, IReadOnlyList<long> itemIds, IReadOnlyCollection<int> neverGiven, bool forRunningExam)
     {
         private readonly Dictionary<long, int> _indexOf = IndexOf(itemIds);
         private readonly HashSet<int> _neverGiven = [.. neverGiven];
@@ -213,7 +219,7 @@ public static class DesignCompiler
             int? maxItems = null;
             if (stopping.MaxItems is not int max) Add("stopping.maxItems", "stopping.maxItems is required.");
             else if (max < 1 || max > MaxItemsCap) Add("stopping.maxItems", $"stopping.maxItems must be between 1 and {MaxItemsCap}.");
-            else if (max > Available) Add("stopping.maxItems", $"stopping.maxItems {max} exceeds the {Available} items that can be given.");
+            else if (max > Available && !forRunningExam) Add("stopping.maxItems", $"stopping.maxItems {max} exceeds the {Available} items that can be given.");
             else maxItems = max;
             if (stopping.MinItems < 0 || (maxItems is int m && stopping.MinItems > m)) Add("stopping.minItems", "stopping.minItems must be between 0 and stopping.maxItems.");
             if (stopping.SeTarget is { } se && (!double.IsFinite(se) || se < 0.05 || se > 2)) Add("stopping.seTarget", "stopping.seTarget must be between 0.05 and 2.");
@@ -327,7 +333,7 @@ public static class DesignCompiler
                 }
                 var min = line.Min ?? 0;
                 if (min < 0) Add(path + ".min", "min must be ≥ 0.");
-                else if (min > availableIn[topic]) Add(path + ".min", $"min {min} exceeds the {availableIn[topic]} items of topic '{line.Topic}' that can be given.");
+                else if (min > availableIn[topic] && !forRunningExam) Add(path + ".min", $"min {min} exceeds the {availableIn[topic]} items of topic '{line.Topic}' that can be given.");
                 if (line.Max is int max && (max < Math.Max(min, 0) || max < 0)) Add(path + ".max", "max must be ≥ min and ≥ 0.");
                 totalMin += Math.Max(min, 0);
                 capacityOfLimited += Math.Min(line.Max ?? int.MaxValue, availableIn[topic]);
@@ -339,7 +345,7 @@ public static class DesignCompiler
             // Topics without a line are unlimited; the test cannot reach its minimum length when everything else is capped.
             var capacity = capacityOfLimited;
             for (var t = 0; t < bank.Topics.Count; t++) if (!seen.Contains(bank.Topics[t])) capacity += availableIn[t];
-            if (capacity < minItems)
+            if (capacity < minItems && !forRunningExam)
                 Add("selection.blueprint", $"The topic maximums leave {capacity} items that can be given, fewer than stopping.minItems {minItems}.");
         }
 

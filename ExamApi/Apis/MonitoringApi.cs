@@ -107,8 +107,8 @@ internal static class MonitoringApi
                 }
                 catch (ExamException)
                 {
-                    // The design is gone or no longer fits the bank (items retired since): the session is listed
-                    // without θ and SE rather than failing the whole page.
+                    // The design version is gone or unusable on this bank: the session is listed without θ and SE
+                    // rather than failing the whole page.
                 }
             }
             var now = services.Clock.GetUtcNow().UtcDateTime;

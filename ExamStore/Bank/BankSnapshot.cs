@@ -17,6 +17,7 @@ public sealed class BankSnapshot
     private readonly ItemEntity[] _items;
     private readonly ConcurrentDictionary<double, ItemBank> _banksByScaling = new();
     private readonly ConcurrentDictionary<long, CompiledDesign> _designs = new();
+    private readonly ConcurrentDictionary<long, IReadOnlyList<DesignProblem>> _fitProblems = new();
 
     private BankSnapshot(string subject, long version, ItemEntity[] items)
     {
@@ -71,10 +72,16 @@ public sealed class BankSnapshot
 
     /// <summary>
     /// A design version composed for this snapshot (its bank at the design's D, retired items never selected), built once
-    /// per snapshot and version; throws <see cref="DesignException"/> when the version no longer fits the bank.
+    /// per snapshot and version, as exams already running on it need it: items retired since it was checked shorten
+    /// those exams (bank exhaustion) rather than stopping them. Throws <see cref="DesignException"/> only for faults
+    /// that make it unusable at all (an item it names is gone, say).
     /// </summary>
     public CompiledDesign Compile(long designKey, TestDesign design) =>
-        _designs.GetOrAdd(designKey, _ => DesignCompiler.Compile(design, BankAt(design.Scaling), ItemIds, RetiredIndices));
+        _designs.GetOrAdd(designKey, _ => DesignCompiler.Compile(design, BankAt(design.Scaling), ItemIds, RetiredIndices, forRunningExam: true));
+
+    /// <summary>What keeps a new exam from starting on the version: its full check against the items that can be given now (cached per version).</summary>
+    public IReadOnlyList<DesignProblem> FitProblems(long designKey, TestDesign design) =>
+        _fitProblems.GetOrAdd(designKey, _ => DesignCompiler.Validate(design, BankAt(design.Scaling), ItemIds, RetiredIndices));
 
     /// <summary>The bank index of an item id, or −1 when the item is not in this subject.</summary>
     public int IndexOf(long itemId) => _indexOf.TryGetValue(itemId, out var index) ? index : -1;

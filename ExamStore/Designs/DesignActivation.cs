@@ -22,7 +22,7 @@ public sealed class DesignActivation(ExamDesignStore designs, ItemBankCache bank
             ?? throw new ExamException(ExamErrorKind.NotFound, "Design version not found", $"Design '{designId}' has no version {version}.", "version");
         var snapshot = await DatabaseCalls.RunAsync(() => banks.GetAsync(design.Subject, cancellationToken))
             ?? throw new ExamException(ExamErrorKind.Conflict, "Item bank missing", $"Subject '{design.Subject}' has no item bank.", "id");
-        var compiled = ExamEngine.Compile(snapshot, design);
+        var compiled = ExamEngine.CompileForStart(snapshot, design);
         var random = new Random(Seed);
         var thetas = Enumerable.Range(0, options.SimulationExaminees).Select(_ => Normal(random)).ToArray();
         var report = await Task.Run(() => DesignSimulation.Run(compiled, snapshot.BankAt(design.Definition.Scaling), thetas, Seed, cancellationToken), cancellationToken);

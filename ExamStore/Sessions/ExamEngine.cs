@@ -22,6 +22,7 @@ public static class ExamEngine
     public static AdaptiveTest Create(BankSnapshot snapshot, CompiledDesign compiled) => new(snapshot.BankAt(compiled.Design.Scaling), compiled.Options);
 
     /// <inheritdoc cref="Create(BankSnapshot, DesignVersion)"/>
+    /// <remarks>As running exams need it: see <see cref="BankSnapshot.Compile"/>.</remarks>
     public static CompiledDesign Compile(BankSnapshot snapshot, DesignVersion design)
     {
         try
@@ -30,10 +31,23 @@ public static class ExamEngine
         }
         catch (DesignException error)
         {
-            throw new ExamException(ExamErrorKind.Conflict, "Design does not fit the bank",
-                $"Exam design '{design.DesignId}' version {design.Version} no longer fits the bank of '{design.Subject}': {error.Message}", "designId");
+            throw DoesNotFit(design, error.Message);
         }
     }
+
+    /// <summary>
+    /// The composition for a new exam (or an activation): also refused, as a conflict naming the fault, when the items
+    /// that can be given now cannot fill the version (maxItems, topic minimums).
+    /// </summary>
+    public static CompiledDesign CompileForStart(BankSnapshot snapshot, DesignVersion design)
+    {
+        if (snapshot.FitProblems(design.Key, design.Definition) is [var first, ..]) throw DoesNotFit(design, $"{first.Field}: {first.Message}");
+        return Compile(snapshot, design);
+    }
+
+    private static ExamException DoesNotFit(DesignVersion design, string why) =>
+        new(ExamErrorKind.Conflict, "Design does not fit the bank",
+            $"Exam design '{design.DesignId}' version {design.Version} no longer fits the bank of '{design.Subject}': {why}", "designId");
 
     /// <summary>
     /// The hot state with θ and SE, replayed from its answers when it was read without them (Redis does not keep them):

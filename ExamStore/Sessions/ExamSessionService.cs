@@ -47,7 +47,7 @@ public sealed class ExamSessionService(
         var design = await designs.ForStartAsync(request.DesignId, request.Subject, cancellationToken);
         var snapshot = await Pg(() => banks.GetAsync(design.Subject, cancellationToken))
             ?? throw Invalid("subject", $"There is no item bank for subject '{design.Subject}'.");
-        var compiled = ExamEngine.Compile(snapshot, design);
+        var compiled = ExamEngine.CompileForStart(snapshot, design);
         var timeLimit = design.Definition.TimeLimitSeconds;
 
         var now = clock.GetUtcNow().UtcDateTime;

@@ -19,24 +19,44 @@ public sealed class MonitoringApiTests(ExamGraphFixture fixture)
     }
 
     [Fact]
-    public async Task A_session_whose_design_no_longer_fits_the_bank_is_listed_without_an_estimate()
+    public async Task A_session_whose_design_no_longer_fits_the_bank_is_listed_and_goes_on_while_new_exams_are_refused()
     {
         var subject = AdminApi.NewSubject("unfit");
         var items = await admin.ImportAsync(Enumerable.Range(0, 10).Select(n => AdminApi.Item(subject, n: n, b: (n - 5) / 2.0)));
         var exam = await admin.Client.StartExamAsync(subject, maxItems: 8);
         var answered = await admin.Client.AnswerAsync(exam.SessionId, exam.FirstItemId, 0, exam.Token);
         Assert.True(answered.Status == HttpStatusCode.OK, answered.Body);
-        // Six retired leave four items for a design of eight: the design cannot be composed for the bank any more.
-        foreach (var item in items.Take(6).Where(i => i!["id"]!.GetValue<long>() != exam.FirstItemId).Take(5))
+        // Five retired leave five items for a design of eight: no new exam fits any more.
+        var retired = items.Select(i => i!["id"]!.GetValue<long>()).Where(id => id != exam.FirstItemId).Take(5).ToHashSet();
+        foreach (var id in retired)
         {
-            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/items/{item!["id"]!.GetValue<long>()}/retire", new { })).Status);
+            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/items/{id}/retire", new { })).Status);
         }
 
         var response = await admin.GetAsync("/api/adaptive/active?limit=1000");
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
         var session = response.Json!["sessions"]!.AsArray().Single(s => s!["sessionId"]!.GetValue<Guid>() == exam.SessionId)!;
         Assert.Equal(1, session["answered"]!.GetValue<int>());
-        Assert.Null(session["theta"]);
+
+        // A new exam on the design is refused; the one running goes on with the items left and ends when they run out.
+        var refused = await admin.Client.StartAsync(new { studentId = "unfit-late", designId = await admin.Client.DesignAsync(subject, 8) });
+        Assert.Equal(HttpStatusCode.Conflict, refused.Status);
+        Assert.Equal("designId", refused.Field);
+        var next = answered.Json!["nextItem"]!["id"]!.GetValue<long>();
+        // The item already served when its retirement came is still answered; the rest are the four others left.
+        var expected = 1 + 4 + (retired.Contains(next) ? 1 : 0);
+        var answers = 1;
+        while (true)
+        {
+            var result = await admin.Client.AnswerAsync(exam.SessionId, next, 0, exam.Token);
+            Assert.True(result.Status == HttpStatusCode.OK, result.Body);
+            answers++;
+            if (result.Json!["done"]!.GetValue<bool>()) break;
+            next = result.Json["nextItem"]!["id"]!.GetValue<long>();
+        }
+
+        Assert.Equal(expected, answers);
+        Assert.Equal(expected, await fixture.AttemptCountAsync(exam.SessionId));
     }
 
     [Fact]
