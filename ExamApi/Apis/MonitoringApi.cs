@@ -99,17 +99,9 @@ internal static class MonitoringApi
             {
                 // Redis keeps no θ/SE; they are replayed from the answers with the subject's bank and the session's design.
                 if (states[k] is not { } state || await services.Banks.GetAsync(state.Subject) is not { } snapshot) continue;
-                try
-                {
-                    var design = await services.Designs.ByKeyAsync(state.DesignKey, CancellationToken.None);
-                    maxItems[k] = design.Definition.Stopping?.MaxItems;
-                    states[k] = ExamEngine.WithEstimate(snapshot, design, state);
-                }
-                catch (ExamException)
-                {
-                    // The design version is gone or unusable on this bank: the session is listed without θ and SE
-                    // rather than failing the whole page.
-                }
+                var design = await services.Designs.ByKeyAsync(state.DesignKey, CancellationToken.None);
+                states[k] = ExamEngine.WithEstimate(snapshot, design, state);
+                maxItems[k] = design.Definition.Stopping?.MaxItems;
             }
             var now = services.Clock.GetUtcNow().UtcDateTime;
             var sessions = new ActiveSessionSummary[ids.Length];
