@@ -1,5 +1,6 @@
 using ExamApi.Apis;
 using ExamApi.Extensions;
+using ExamApi.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,6 +10,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseServerTiming();
 // Credentials first: the rate limiter keys starts by the student the credential proves.
 app.UseStudentCredentials();
 app.UseRateLimiter();

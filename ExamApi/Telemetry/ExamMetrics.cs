@@ -69,6 +69,7 @@ internal sealed class ExamMetrics : IExamFlowObserver
         var tag = new KeyValuePair<string, object?>("exam.redis", redisAvailable ? "up" : "down");
         recoveries.Add(1, tag);
         rebuildDuration.Record(duration.TotalSeconds, tag);
+        ServerTiming.RecordRebuild(duration);
     }
 
     /// <inheritdoc/>

@@ -88,6 +88,9 @@ internal static class ConsoleReport
         foreach (var (endpoint, l) in report.Latency)
         {
             latency.AddRow(endpoint, l.Count.ToString("N0", Invariant), Ms(l.P50Ms), Ms(l.P95Ms), Ms(l.P99Ms), Ms(l.MaxMs), Ms(l.MeanMs));
+            // The server's own share, from its Server-Timing header, when it sends one.
+            if (report.ServerLatency.GetValueOrDefault(endpoint) is { } s)
+                latency.AddRow("  of it in ExamApi", s.Count.ToString("N0", Invariant), Ms(s.P50Ms), Ms(s.P95Ms), Ms(s.P99Ms), Ms(s.MaxMs), Ms(s.MeanMs));
         }
         console.Write(latency);
 
@@ -109,6 +112,8 @@ internal static class ConsoleReport
             table.AddRow("one state value", string.Create(Invariant, $"STRLEN {hold.StateValueBytes} B, MEMORY USAGE {(hold.StateKeyMemoryUsage is { } m ? m.ToString(Invariant) + " B" : "n/a")}"));
             table.AddRow("question cache keys added", hold.QuestionKeysAdded.ToString("N0", Invariant));
             table.AddRow("rebuild from Postgres", string.Create(Invariant, $"{hold.Rebuild.Count:N0} status reads: p50 {hold.Rebuild.P50Ms:0.00} ms, p99 {hold.Rebuild.P99Ms:0.00} ms, max {hold.Rebuild.MaxMs:0.00} ms"));
+            if (hold.ServerRebuild.Count > 0)
+                table.AddRow("  the rebuild in ExamApi", string.Create(Invariant, $"{hold.ServerRebuild.Count:N0} rebuilds: p50 {hold.ServerRebuild.P50Ms:0.00} ms, p99 {hold.ServerRebuild.P99Ms:0.00} ms, max {hold.ServerRebuild.MaxMs:0.00} ms"));
             console.Write(table);
         }
 

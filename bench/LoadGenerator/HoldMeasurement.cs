@@ -16,9 +16,13 @@ namespace LoadGenerator;
 /// <param name="StateKeyMemoryUsage">MEMORY USAGE of that key (value, key and allocator overhead), when the server has the command.</param>
 /// <param name="QuestionKeysAdded">Question cache keys that appeared meanwhile: they are in the delta but are not per session.</param>
 /// <param name="Rebuild">Status reads of held sessions whose Redis state was deleted: a replay from Postgres, HTTP included.</param>
+/// <param name="ServerRebuild">
+/// The same rebuilds as ExamApi timed them (its <c>Server-Timing</c> header: the session row and its answers read, the
+/// replay; the request around it excluded), when it sends the header; else empty.
+/// </param>
 public sealed record HoldResult(
     int Sessions, int AnswersEach, long UsedMemoryBefore, long UsedMemoryAfter, long ActiveIndexBefore, long ActiveIndexAfter,
-    long StateValueBytes, long? StateKeyMemoryUsage, long QuestionKeysAdded, LatencySummary Rebuild)
+    long StateValueBytes, long? StateKeyMemoryUsage, long QuestionKeysAdded, LatencySummary Rebuild, LatencySummary ServerRebuild)
 {
     /// <summary>The used_memory delta per held session, everything included (state, activity index entry, allocator).</summary>
     public double BytesPerSession => Sessions == 0 ? 0 : (UsedMemoryAfter - UsedMemoryBefore) / (double)Sessions;
@@ -77,6 +81,8 @@ internal static class HoldMeasurement
         // Rebuild latency: the state of each held session (up to RebuildSamples) is deleted, then a status read
         // replays its answers from Postgres and writes it back; one at a time, so each is timed alone.
         var rebuildTicks = new List<long>();
+        var serverMark = int.MaxValue;
+        context.Metrics.ServerRebuildsSince(ref serverMark);
         foreach (var examinee in held.Take(RebuildSamples))
         {
             await database.KeyDeleteAsync(SessionStateStore.StateKey(examinee.SessionId));
@@ -87,7 +93,7 @@ internal static class HoldMeasurement
 
         await Parallel.ForEachAsync(examinees.Where(e => e.Started), parallel, async (examinee, token) => await examinee.PersistAsync(Examinee.Complete, token));
         return new HoldResult(held.Length, answers, usedBefore, usedAfter, indexBefore, indexAfter, stateBytes, memoryUsage, questionsAfter - questionsBefore,
-            LatencySummary.FromTicks([.. rebuildTicks]));
+            LatencySummary.FromTicks([.. rebuildTicks]), context.Metrics.ServerRebuildsSince(ref serverMark));
     }
 
     // Summed over the primaries: one Redis, or the masters of a cluster (replicas hold copies, not more sessions).

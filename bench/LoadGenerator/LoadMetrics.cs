@@ -60,6 +60,8 @@ public sealed record LatencySummary(long Count, double P50Ms, double P95Ms, doub
 public sealed class LoadMetrics
 {
     private readonly List<long>[] latencies = [.. Enumerable.Range(0, Enum.GetValues<ExamEndpoint>().Length).Select(_ => new List<long>())];
+    private readonly List<long>[] serverLatencies = [.. Enumerable.Range(0, Enum.GetValues<ExamEndpoint>().Length).Select(_ => new List<long>())];
+    private readonly List<long> serverRebuilds = [];
     private readonly ConcurrentDictionary<(ExamEndpoint Endpoint, string Status), long> errors = new();
     private readonly ConcurrentDictionary<(ExamEndpoint Endpoint, string Status), string> examples = new();
     private long answers;
@@ -109,7 +111,7 @@ public sealed class LoadMetrics
     /// <summary>Forgets everything counted so far: the open loop's settling period ends here.</summary>
     internal void Reset()
     {
-        foreach (var list in latencies)
+        foreach (var list in latencies.Concat(serverLatencies).Append(serverRebuilds))
         {
             lock (list) list.Clear();
         }
@@ -152,6 +154,19 @@ public sealed class LoadMetrics
         lock (list) list.Add(ticks);
     }
 
+    /// <summary>Records the server's own time for a successful request (its <c>Server-Timing</c> <c>app</c> metric), in Stopwatch ticks.</summary>
+    internal void ServerLatency(ExamEndpoint endpoint, long ticks)
+    {
+        var list = serverLatencies[(int)endpoint];
+        lock (list) list.Add(ticks);
+    }
+
+    /// <summary>Records a rebuild of a session's hot state as the server timed it (<c>Server-Timing</c> <c>rebuild</c>).</summary>
+    internal void ServerRebuild(long ticks)
+    {
+        lock (serverRebuilds) serverRebuilds.Add(ticks);
+    }
+
     /// <summary>Records a failed request: an HTTP status code, or "connection" when no response came, with what it said.</summary>
     internal void Error(ExamEndpoint endpoint, string status, string? description)
     {
@@ -161,12 +176,23 @@ public sealed class LoadMetrics
     }
 
     /// <summary>Latency percentiles per endpoint that saw a success.</summary>
-    public IReadOnlyDictionary<string, LatencySummary> LatencySummaries()
+    public IReadOnlyDictionary<string, LatencySummary> LatencySummaries() => Summaries(latencies);
+
+    /// <summary>
+    /// The server's own time per endpoint (its <c>Server-Timing</c> header: from its first middleware until the response
+    /// started); empty when the server sends no such header.
+    /// </summary>
+    public IReadOnlyDictionary<string, LatencySummary> ServerLatencySummaries() => Summaries(serverLatencies);
+
+    /// <summary>Rebuilds timed by the server since <paramref name="mark"/> (which then moves to now).</summary>
+    public LatencySummary ServerRebuildsSince(ref int mark) => Since(serverRebuilds, ref mark);
+
+    private static SortedDictionary<string, LatencySummary> Summaries(List<long>[] lists)
     {
         var result = new SortedDictionary<string, LatencySummary>(StringComparer.Ordinal);
         foreach (var endpoint in Enum.GetValues<ExamEndpoint>())
         {
-            var list = latencies[(int)endpoint];
+            var list = lists[(int)endpoint];
             long[] samples;
             lock (list) samples = [.. list];
             if (samples.Length > 0) result[Name(endpoint)] = LatencySummary.FromTicks(samples);
@@ -175,9 +201,10 @@ public sealed class LoadMetrics
     }
 
     /// <summary>Latencies of <paramref name="endpoint"/> recorded since <paramref name="mark"/> (which then moves to now): a progress window.</summary>
-    public LatencySummary Since(ExamEndpoint endpoint, ref int mark)
+    public LatencySummary Since(ExamEndpoint endpoint, ref int mark) => Since(latencies[(int)endpoint], ref mark);
+
+    private static LatencySummary Since(List<long> list, ref int mark)
     {
-        var list = latencies[(int)endpoint];
         long[] samples;
         lock (list)
         {

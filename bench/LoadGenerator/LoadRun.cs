@@ -57,6 +57,12 @@ public sealed record LoadReport
     /// <summary>Latency of successful requests of the load phase, per endpoint (open loop answers: from the scheduled time).</summary>
     public required IReadOnlyDictionary<string, LatencySummary> Latency { get; init; }
 
+    /// <summary>
+    /// The server's own time for the same requests (its <c>Server-Timing</c> header, which the graph turns on); empty
+    /// for a deployment that does not send it. Latency minus this is the network, the client and waiting to be read.
+    /// </summary>
+    public IReadOnlyDictionary<string, LatencySummary> ServerLatency { get; init; } = new Dictionary<string, LatencySummary>();
+
     /// <summary>Failed requests of the whole run by "endpoint status" ("answer 503", "start connection").</summary>
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
 
@@ -212,6 +218,7 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
 
         var cpuAfter = target.SampleCpu?.Invoke();
         var latency = Metrics.LatencySummaries();
+        var serverLatency = Metrics.ServerLatencySummaries();
         var loadAverageAfter = MachineLoadAverage();
         var cacheLookups = practising ? CacheLookups.Delta(cacheBefore!, await CacheLookups.ReadAsync(adminClient, cancellationToken)) : null;
 
@@ -249,6 +256,7 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             ExamsCompleted = completed,
             ExamsPerSecond = completed / loadSeconds,
             Latency = latency,
+            ServerLatency = serverLatency,
             Errors = Metrics.ErrorCounts(),
             ErrorExamples = Metrics.ErrorExamples(),
             ConnectionRetries = Metrics.ConnectionRetries,

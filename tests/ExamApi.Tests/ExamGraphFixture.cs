@@ -38,12 +38,15 @@ public class ExamGraphFixture : IAsyncLifetime
     /// <summary>
     /// How the graph starts. These tests race identical answers to one session on purpose (idempotency under
     /// concurrency), which the default in-flight limit per session would turn into 429s, so it is raised here; the
-    /// limits themselves are tested at their defaults on <see cref="CredentialGraphFixture"/>.
+    /// limits themselves are tested at their defaults on <see cref="CredentialGraphFixture"/>. The Server-Timing header
+    /// is on (off by default: also tested there).
     /// </summary>
     protected virtual ExamGraphOptions Options => new()
     {
         AdminKey = AdminKey,
-        Configure = builder => builder.CreateResourceBuilder<ProjectResource>("examapi").WithEnvironment("Exam__RateLimits__AnswersInFlightPerSession", "100"),
+        Configure = builder => builder.CreateResourceBuilder<ProjectResource>("examapi")
+            .WithEnvironment("Exam__RateLimits__AnswersInFlightPerSession", "100")
+            .WithEnvironment("Exam__ServerTiming", "true"),
     };
 
     public async Task InitializeAsync()
