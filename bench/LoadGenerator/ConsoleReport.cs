@@ -141,7 +141,13 @@ internal static class ConsoleReport
         verification.AddRow("acknowledged θ replayed (mismatches)", string.Create(Invariant, $"{v.AnswerThetaChecked:N0} ({v.AnswerThetaMismatches})"));
         console.Write(verification);
         foreach (var problem in v.Problems) console.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+        if (report.DashboardExamApiTraces is { } traces) console.MarkupLine($"telemetry: {Telemetry(traces)}");
     }
+
+    /// <summary>What reached the Aspire dashboard of a graph started with it, in red when nothing did.</summary>
+    public static string Telemetry(int examApiTraces) => examApiTraces > 0
+        ? string.Create(Invariant, $"exported to the dashboard ({examApiTraces:N0} ExamApi traces seen)")
+        : "[red]FAILED: no ExamApi trace reached the dashboard within 30 s of the run's end[/]";
 
     /// <summary>Hits, misses and hit rate per practice cache layer.</summary>
     public static Table LookupTable(string title, IReadOnlyList<LayerLookups> layers)

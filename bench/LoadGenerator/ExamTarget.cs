@@ -49,6 +49,12 @@ public sealed record ExamTarget
     public Func<IReadOnlyDictionary<string, double>>? SampleCpu { get; init; }
 
     /// <summary>
+    /// Waits (30 s at most) for ExamApi's traces to reach the Aspire dashboard over OTLP and returns how many it holds, 0
+    /// when none arrived; null for a target without a dashboard of its own (a graph started here without one, a deployment).
+    /// </summary>
+    public Func<CancellationToken, Task<int>>? CountDashboardTraces { get; init; }
+
+    /// <summary>
     /// examdb without connection pooling: the generator opens few connections, and a pooled one that outlived a
     /// Postgres restart (a fault scenario) would fail the verification that runs after it.
     /// </summary>
@@ -81,17 +87,21 @@ public sealed class TargetGraph : IAsyncDisposable
     /// replicas (the target then splits requests across all of them), and waits until every resource is healthy.
     /// Postgres runs as under the tests (no fsync) unless <paramref name="durablePostgres"/> asks for the product's
     /// settings (every commit flushed), which is what a benchmark should measure. <paramref name="configuration"/> is more
-    /// AppHost configuration (e.g. <c>AppHost:RedisCluster:Masters</c>).
+    /// AppHost configuration (e.g. <c>AppHost:RedisCluster:Masters</c>). With <paramref name="dashboard"/> the Aspire
+    /// dashboard runs too and the services export their telemetry to it, as under <c>dotnet run</c>; the target can then
+    /// count what arrived (<see cref="ExamTarget.CountDashboardTraces"/>).
     /// </summary>
     public static async Task<TargetGraph> StartAsync(
         string adminKey, TimeSpan timeout, IReadOnlyDictionary<string, string>? examApiEnvironment = null, int examApiReplicas = 1,
-        bool durablePostgres = false, IReadOnlyDictionary<string, string>? configuration = null, CancellationToken cancellationToken = default)
+        bool durablePostgres = false, IReadOnlyDictionary<string, string>? configuration = null, bool dashboard = false,
+        CancellationToken cancellationToken = default)
     {
         var graph = await ExamGraph.StartAsync(new ExamGraphOptions
         {
             AdminKey = adminKey,
             ExamApiReplicas = examApiReplicas,
             DurablePostgres = durablePostgres,
+            Dashboard = dashboard,
             StartTimeout = timeout,
             Configuration = configuration ?? new Dictionary<string, string>(),
             Configure = builder =>
@@ -111,6 +121,7 @@ public sealed class TargetGraph : IAsyncDisposable
                 await graph.ConnectionStringAsync("examdb", cancellationToken))
             {
                 SampleCpu = graph.SampleCpu,
+                CountDashboardTraces = graph.Dashboard is { } started ? cancellation => CountExamApiTracesAsync(started, cancellation) : null,
             };
             return new TargetGraph(graph, target);
         }
@@ -123,4 +134,10 @@ public sealed class TargetGraph : IAsyncDisposable
 
     /// <summary>Stops every resource and deletes the temporary data.</summary>
     public ValueTask DisposeAsync() => Graph.DisposeAsync();
+
+    private static async Task<int> CountExamApiTracesAsync(GraphDashboard dashboard, CancellationToken cancellationToken)
+    {
+        using var telemetry = await dashboard.OpenTelemetryAsync(cancellationToken);
+        return await telemetry.WaitForTracesAsync("examapi", TimeSpan.FromSeconds(30), cancellationToken);
+    }
 }

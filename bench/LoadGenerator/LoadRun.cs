@@ -90,8 +90,14 @@ public sealed record LoadReport
     /// <summary>The closed loop's practice sessions, when it had a practice share.</summary>
     public PracticeMixResult? Practice { get; init; }
 
-    /// <summary>Every exam and practice session of the run verified.</summary>
-    public bool Passed => Verification.Passed && (Practice?.Verification.Passed ?? true);
+    /// <summary>
+    /// ExamApi traces the Aspire dashboard held after the run, for a graph started with it (<c>--dashboard</c>): the
+    /// proof that the services' telemetry was exported while they were measured. Null without a dashboard.
+    /// </summary>
+    public int? DashboardExamApiTraces { get; init; }
+
+    /// <summary>Every exam and practice session of the run verified, and ExamApi's traces in the dashboard when it ran.</summary>
+    public bool Passed => Verification.Passed && (Practice?.Verification.Passed ?? true) && DashboardExamApiTraces is null or > 0;
 
     /// <summary>The pgbench ceiling (measured just before the load), when it ran.</summary>
     public PgBenchResult? PgBench { get; init; }
@@ -236,6 +242,12 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             ? new PracticeMixResult(practiceStarted, practiceCompleted, practiceCompleted / loadSeconds, practiceAnswers, practiceAnswers / loadSeconds,
                 cacheLookups!, await new PracticeVerifier(target.PostgresConnectionString).VerifyAsync(Practice, cancellationToken))
             : null;
+        int? dashboardTraces = null;
+        if (target.CountDashboardTraces is { } countDashboardTraces)
+        {
+            Metrics.Phase = "telemetry";
+            dashboardTraces = await countDashboardTraces(cancellationToken);
+        }
         Metrics.Phase = "done";
 
         return new LoadReport
@@ -268,6 +280,7 @@ public sealed class LoadRun(ExamTarget target, LoadOptions options)
             Practice = practice,
             PgBench = pgbench,
             PgBenchError = pgbenchError,
+            DashboardExamApiTraces = dashboardTraces,
         };
     }
 

@@ -6,7 +6,7 @@ namespace LoadGenerator;
 
 /// <summary>
 /// The options that say what a command runs against, the whole graph started in process (<c>--graph</c>,
-/// <c>--fast-postgres</c>, <c>--examapi-env</c>, <c>--redis-cluster</c>, <c>--redis-replicas</c>) or a running deployment (<c>--base-url</c>, <c>--admin-key</c>,
+/// <c>--fast-postgres</c>, <c>--examapi-env</c>, <c>--redis-cluster</c>, <c>--redis-replicas</c>, <c>--dashboard</c>) or a running deployment (<c>--base-url</c>, <c>--admin-key</c>,
 /// <c>--redis</c>, <c>--postgres</c>), and how to start or reach it.
 /// </summary>
 internal sealed class TargetArguments
@@ -16,6 +16,7 @@ internal sealed class TargetArguments
     private readonly Option<string[]> examApiEnvironment = new("--examapi-env") { Description = "With --graph: NAME=VALUE environment variable for ExamApi (repeatable), e.g. Logging__LogLevel__Default=Warning." };
     private readonly Option<int> redisCluster = new("--redis-cluster") { Description = "With --graph: Redis as a cluster of this many masters (3 to 16) instead of one server (AppHost:RedisCluster:Masters)." };
     private readonly Option<int> redisReplicas = new("--redis-replicas") { Description = "With --redis-cluster: replicas of each master.", DefaultValueFactory = _ => 1 };
+    private readonly Option<bool> dashboard = new("--dashboard") { Description = "With --graph: run the Aspire dashboard too, the services exporting their traces, metrics and logs to it over OTLP as under dotnet run; the run fails unless ExamApi's traces reach it." };
     private readonly Option<string[]> baseUrls = new("--base-url") { Description = "ExamApi base URL of a running deployment; repeat for replicas (requests are split round robin)." };
     private readonly Option<string?> adminKey = new("--admin-key") { Description = "ExamApi admin key (with --base-url; under the AppHost: its admin-key parameter, dotnet user-secrets list --project AppHost)." };
     private readonly Option<string?> redis = new("--redis") { Description = "Redis connection string, e.g. 127.0.0.1:6379,password=... (with --base-url)." };
@@ -24,7 +25,7 @@ internal sealed class TargetArguments
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in (Option[])[graph, fastPostgres, examApiEnvironment, redisCluster, redisReplicas, baseUrls, adminKey, redis, postgres]) command.Options.Add(option);
+        foreach (Option option in (Option[])[graph, fastPostgres, examApiEnvironment, redisCluster, redisReplicas, dashboard, baseUrls, adminKey, redis, postgres]) command.Options.Add(option);
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> when the options contradict each other.</summary>
@@ -41,6 +42,8 @@ internal sealed class TargetArguments
         }
 
         if (parse.GetValue(redisReplicas) is < 0 or > 2) throw new ArgumentException("--redis-replicas must be 0, 1 or 2.");
+        if (parse.GetValue(dashboard) && !parse.GetValue(graph))
+            throw new ArgumentException("--dashboard needs --graph (a deployment's services export their telemetry wherever it has them configured to).");
     }
 
     /// <summary>Runs <paramref name="run"/> against the target: a graph started for it (and stopped after it), or the deployment named.</summary>
@@ -49,9 +52,11 @@ internal sealed class TargetArguments
         if (parse.GetValue(graph))
         {
             var masters = parse.GetValue(redisCluster);
-            console.WriteLine(masters == 0
-                ? "Starting the graph (Redis, Postgres, ExamApi, CleanupWorker)…"
-                : $"Starting the graph (a Redis Cluster of {masters} masters × {1 + parse.GetValue(redisReplicas)}, Postgres, ExamApi, CleanupWorker)…");
+            var withDashboard = parse.GetValue(dashboard);
+            console.WriteLine((masters == 0
+                ? "Starting the graph (Redis, Postgres, ExamApi, CleanupWorker"
+                : $"Starting the graph (a Redis Cluster of {masters} masters × {1 + parse.GetValue(redisReplicas)}, Postgres, ExamApi, CleanupWorker")
+                + (withDashboard ? ", the Aspire dashboard)…" : ")…"));
             var configuration = masters == 0 ? new Dictionary<string, string>() : new Dictionary<string, string>
             {
                 ["AppHost:RedisCluster:Masters"] = masters.ToString(CultureInfo.InvariantCulture),
@@ -59,7 +64,7 @@ internal sealed class TargetArguments
             };
             await using var started = await TargetGraph.StartAsync(
                 $"loadgen-{Guid.NewGuid():N}", TimeSpan.FromSeconds(120), ExamApiEnvironment(parse), durablePostgres: !parse.GetValue(fastPostgres),
-                configuration: configuration, cancellationToken: cancellationToken);
+                configuration: configuration, dashboard: withDashboard, cancellationToken: cancellationToken);
             return await run(started.Target);
         }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -41,6 +42,15 @@ public sealed record ExamGraphOptions
     /// </summary>
     public bool ExportTelemetry { get; init; }
 
+    /// <summary>
+    /// True to run the Aspire dashboard with the graph, as <c>dotnet run --project AppHost</c> does: the projects export
+    /// their traces, metrics and logs to it over OTLP (so this implies <see cref="ExportTelemetry"/>), sampled as Aspire
+    /// samples them in Development (every trace), and <see cref="ExamGraph.Dashboard"/> says where to read them. No fixed
+    /// port: the dashboard listens on ports of the graph's <see cref="PortBlock"/>, behind the orchestrator's proxies (on
+    /// ports the system assigns), as a project does.
+    /// </summary>
+    public bool Dashboard { get; init; }
+
     /// <summary>False to return once the graph has started, healthy or not (for tests of a graph that cannot become healthy).</summary>
     public bool WaitUntilHealthy { get; init; } = true;
 }
@@ -55,6 +65,9 @@ public sealed record ExamGraphOptions
 public sealed partial class ExamGraph : IAsyncDisposable
 {
     private static readonly string[] TerminalStates = [.. KnownResourceStates.TerminalStates];
+
+    // The name Aspire gives the dashboard's resource.
+    private const string DashboardResource = "aspire-dashboard";
 
     private readonly string? temporaryDirectory;
     private readonly ConcurrentDictionary<string, SortedSet<string>> instances = new(StringComparer.Ordinal);
@@ -79,6 +92,9 @@ public sealed partial class ExamGraph : IAsyncDisposable
     /// <summary>The ports the servers and the projects' own listeners get theirs from, held while the graph runs.</summary>
     public PortBlock Ports { get; }
 
+    /// <summary>The Aspire dashboard, for a graph started with <see cref="ExamGraphOptions.Dashboard"/>; null otherwise.</summary>
+    public GraphDashboard? Dashboard { get; private set; }
+
     /// <summary>
     /// Starts the graph and waits until every resource is healthy; on failure or timeout everything started is stopped
     /// and a <see cref="DistributedApplicationException"/> gives each resource's state and the last log lines of those
@@ -102,6 +118,27 @@ public sealed partial class ExamGraph : IAsyncDisposable
             ["ExamApi:Replicas"] = options.ExamApiReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         if (options.AdminKey is not null) configuration["Parameters:admin-key"] = options.AdminKey;
+        var browserToken = options.Dashboard ? NewToken() : null;
+        if (browserToken is not null)
+        {
+            // Credentials of this graph's own, given in process (no command line shows them): Aspire would otherwise take
+            // an ambient browser token or generate its keys into the AppHost's user secrets, which graphs started side
+            // by side would all write.
+            configuration["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "false";
+            configuration["ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN"] = browserToken;
+            configuration["AppHost:OtlpApiKey"] = NewToken();
+            configuration["AppHost:DashboardApiKey"] = NewToken();
+            // No dev certificate here: plain http. Instead of the launch profile's fixed ports, which graphs side by side
+            // would collide on: empty URLs, which Aspire allocates at start as a project's (the dashboard's own port from
+            // the proxyless range, the graph's block, its proxy's from the system), and port 0 for the resource service,
+            // which the AppHost binds itself.
+            configuration["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+            configuration["ASPNETCORE_URLS"] = string.Empty;
+            configuration["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = string.Empty;
+            configuration["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = string.Empty;
+            configuration["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = "http://127.0.0.1:0";
+        }
+
         foreach (var (key, value) in options.Configuration) configuration[key] = value;
 
         DistributedApplication? app = null;
@@ -112,9 +149,19 @@ public sealed partial class ExamGraph : IAsyncDisposable
             // flooding the test runner's console, and so do the orchestrator's informational messages.
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
                 [.. configuration.Select(setting => $"{setting.Key}={setting.Value}")],
-                (applicationOptions, _) => applicationOptions.EnableResourceLogging = false, cancellationToken);
+                (applicationOptions, _) =>
+                {
+                    applicationOptions.EnableResourceLogging = false;
+                    applicationOptions.DisableDashboard = !options.Dashboard;
+                }, cancellationToken);
             builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-            if (!options.ExportTelemetry)
+            if (options.Dashboard)
+            {
+                // With a dashboard Aspire lets a resource wait for a failed dependency forever (someone might restart it
+                // there); a graph's start must fail instead, as it does without one.
+                builder.Services.Configure<ResourceNotificationServiceOptions>(notifications => notifications.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
+            }
+            else if (!options.ExportTelemetry)
             {
                 foreach (var project in builder.Resources.OfType<ProjectResource>())
                 {
@@ -133,6 +180,13 @@ public sealed partial class ExamGraph : IAsyncDisposable
                 if (options.WaitUntilHealthy)
                 {
                     foreach (var resource in graph.Resources) await graph.WaitHealthyAsync(resource.Name, timeout.Token);
+                }
+
+                if (browserToken is not null)
+                {
+                    // Waits until the dashboard is healthy; the URL it returns is the login link.
+                    var login = await app.GetDashboardUrlAsync(timeout.Token);
+                    graph.Dashboard = new GraphDashboard(new Uri(login.GetLeftPart(UriPartial.Authority)), browserToken);
                 }
             }
             catch (Exception error) when (error is OperationCanceledException or DistributedApplicationException && !cancellationToken.IsCancellationRequested)
@@ -322,8 +376,9 @@ public sealed partial class ExamGraph : IAsyncDisposable
 
     /// <summary>
     /// CPU seconds used so far by each running resource's processes (every replica's, PostgreSQL's backends included),
-    /// by the orchestrator's own processes (DCP, its process monitors and the dashboard), and by this process (the
-    /// AppHost, plus whatever else runs in it, such as a load generator). Two samples give the CPU of a time window.
+    /// by the dashboard when it runs, by the orchestrator's own processes (DCP and its process monitors), and by this
+    /// process (the AppHost, plus whatever else runs in it, such as a load generator). Two samples give the CPU of a time
+    /// window.
     /// </summary>
     public IReadOnlyDictionary<string, double> SampleCpu()
     {
@@ -337,6 +392,13 @@ public sealed partial class ExamGraph : IAsyncDisposable
             var group = resource.Annotations.OfType<ResourceRelationshipAnnotation>().FirstOrDefault(relation => relation.Type == "Parent")?.Resource.Name ?? resource.Name;
             cpu[group] = cpu.GetValueOrDefault(group) + Processes.CpuSeconds(roots);
             graphProcesses.UnionWith(roots.SelectMany(Processes.WithDescendants));
+        }
+
+        // Aspire hides the dashboard from the graph's resources; it counts apart from the orchestrator that started it.
+        if (Dashboard is not null && InstanceCount(DashboardResource) > 0 && ProcessId(DashboardResource) is { } dashboard)
+        {
+            cpu["dashboard"] = Processes.CpuSeconds([dashboard]);
+            graphProcesses.UnionWith(Processes.WithDescendants(dashboard));
         }
 
         // The orchestrator detaches into a session of its own; it names the AppHost's process id as the one it watches.
@@ -443,6 +505,8 @@ public sealed partial class ExamGraph : IAsyncDisposable
 
         return string.Join(Environment.NewLine, lines);
     }
+
+    private static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     private static int? ProcessIdOf(CustomResourceSnapshot snapshot) =>
         snapshot.Properties.FirstOrDefault(property => property.Name == "executable.pid")?.Value switch

@@ -60,8 +60,15 @@ public sealed record GenerationReport
     /// <summary>Pairs whose sessions differed: the cache changed a result.</summary>
     public required int DifferentSessions { get; init; }
 
-    /// <summary>The history verified, every pair the same session, every cold lookup a miss and every warm one a hit.</summary>
-    public bool Passed => History.Passed && DifferentSessions == 0 && ColdLookups.Sum(l => l.Hits) == 0 && WarmLookups.Sum(l => l.Misses) == 0;
+    /// <summary>ExamApi traces the Aspire dashboard held afterwards, for a graph started with it (<c>--dashboard</c>); null without.</summary>
+    public int? DashboardExamApiTraces { get; init; }
+
+    /// <summary>
+    /// The history verified, every pair the same session, every cold lookup a miss and every warm one a hit, and ExamApi's
+    /// traces in the dashboard when it ran.
+    /// </summary>
+    public bool Passed => History.Passed && DifferentSessions == 0 && ColdLookups.Sum(l => l.Hits) == 0 && WarmLookups.Sum(l => l.Misses) == 0
+        && DashboardExamApiTraces is null or > 0;
 }
 
 /// <summary>
@@ -140,6 +147,14 @@ public sealed class GenerationBenchmark(ExamTarget target, GenerationOptions opt
             if ((n - options.WarmupGenerations) % 50 == 49) progress($"measured {n - options.WarmupGenerations + 1} pairs");
         }
 
+        var loadAverageAfter = LoadRun.MachineLoadAverage();
+        int? dashboardTraces = null;
+        if (target.CountDashboardTraces is { } countDashboardTraces)
+        {
+            progress("waiting for ExamApi's traces in the dashboard");
+            dashboardTraces = await countDashboardTraces(cancellationToken);
+        }
+
         return new GenerationReport
         {
             StartedAt = startedAt,
@@ -148,13 +163,14 @@ public sealed class GenerationBenchmark(ExamTarget target, GenerationOptions opt
             BankItems = bank.Count,
             History = history,
             Sections = sections ?? [],
-            LoadAverage = loadAverageBefore is { } before && LoadRun.MachineLoadAverage() is { } after ? [before, after] : null,
+            LoadAverage = loadAverageBefore is { } before && loadAverageAfter is { } after ? [before, after] : null,
             Cold = LatencySummary.FromTicks([.. cold]),
             Warm = LatencySummary.FromTicks([.. warm]),
             ColdLookups = [.. coldLookups.Values],
             WarmLookups = [.. warmLookups.Values],
             SameSessions = same,
             DifferentSessions = different,
+            DashboardExamApiTraces = dashboardTraces,
         };
     }
 

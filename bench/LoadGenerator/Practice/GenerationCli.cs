@@ -118,5 +118,6 @@ public static class GenerationCli
         console.Write(ConsoleReport.LookupTable("Cache lookups, cold generations", report.ColdLookups));
         console.Write(ConsoleReport.LookupTable("Cache lookups, warm generations", report.WarmLookups));
         foreach (var problem in history.ExamVerification.Problems.Concat(history.PracticeVerification.Problems)) console.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+        if (report.DashboardExamApiTraces is { } traces) console.MarkupLine($"telemetry: {ConsoleReport.Telemetry(traces)}");
     }
 }
