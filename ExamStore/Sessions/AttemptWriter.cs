@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using ExamStore.Data;
@@ -72,7 +73,12 @@ public sealed class AttemptWriter : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         _dataSource = dataSource;
         MaxBatch = maxBatch;
-        _writers = Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        // The loops must not inherit the context of whoever created the writer (a request, the first to answer): its
+        // Activity would become the parent of every batch ever written, one trace growing for the process's lifetime.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _writers = Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        }
     }
 
     /// <summary>The most attempts committed together.</summary>
@@ -196,6 +202,7 @@ public sealed class AttemptWriter : IAsyncDisposable
             nextSelections[k] = attempt.NextSelection;
         }
 
+        using var activity = StartBatchActivity(batch);
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var command = new NpgsqlCommand(InsertSql, connection);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = sessionIds });
@@ -231,6 +238,17 @@ public sealed class AttemptWriter : IAsyncDisposable
         for (var k = 0; k < count; k++) batch[k].Completion.TrySetResult(written[k]);
     }
 
+    // The batch's span (its insert's database span below it) belongs to the trace of the first answer in it, so a lone
+    // answer's trace holds its write; the other answers are linked, and each answer's own exam.persist span shows its wait.
+    private static Activity? StartBatchActivity(IReadOnlyList<Pending> batch)
+    {
+        if (!ExamSessionService.ActivitySource.HasListeners()) return null;
+        var links = batch.Skip(1).Where(p => p.Answer != default).Select(p => new ActivityLink(p.Answer)).ToList();
+        var activity = ExamSessionService.ActivitySource.StartActivity("exam.attempt_batch", ActivityKind.Internal, batch[0].Answer, links: links);
+        activity?.SetTag("exam.attempts", batch.Count);
+        return activity;
+    }
+
     private static void AddAttemptParameters(NpgsqlParameterCollection parameters, AttemptEntity attempt)
     {
         parameters.Add(new NpgsqlParameter<Guid> { TypedValue = attempt.SessionId });
@@ -247,6 +265,9 @@ public sealed class AttemptWriter : IAsyncDisposable
     private sealed class Pending(AttemptEntity attempt)
     {
         public AttemptEntity Attempt { get; } = attempt;
+
+        // The answering request's span, which the batch's span is parented to or linked from.
+        public ActivityContext Answer { get; } = Activity.Current?.Context ?? default;
 
         public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -31,7 +31,11 @@ public sealed class ExamSessionService(
     IExamFlowObserver observer,
     IStudentActivityObserver studentActivity)
 {
-    /// <summary>Traces of the exam flows (lock/load, estimate, select, persist, save).</summary>
+    /// <summary>
+    /// Traces of the exam flows beyond the Redis and PostgreSQL client spans: an answer's wait for its group commit
+    /// (<c>exam.persist</c>), the batch that committed it (<c>exam.attempt_batch</c>) and rebuilds (<c>exam.rebuild</c>).
+    /// Steps that are pure computation get no span: at a few microseconds each, exporting it would cost more.
+    /// </summary>
     public static readonly ActivitySource ActivitySource = new("ExamStore");
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -103,11 +107,7 @@ public sealed class ExamSessionService(
         var released = false;
         try
         {
-            SessionHotState? hot;
-            using (ActivitySource.StartActivity("exam.load"))
-            {
-                hot = acquired.State ?? await RebuildAsync(sessionId, cancellationToken);
-            }
+            var hot = acquired.State ?? await RebuildAsync(sessionId, cancellationToken);
             if (hot is null) return await RecordedOrConflictAsync(sessionId, itemId, response, null, cancellationToken);
             var snapshot = await banks.RequireAsync(hot.Subject, cancellationToken);
             var design = await designs.ByKeyAsync(hot.DesignKey, cancellationToken);
@@ -128,11 +128,7 @@ public sealed class ExamSessionService(
             var correct = response == snapshot.AnswerKeys[index];
             var compiled = ExamEngine.Compile(snapshot, design);
             var test = ExamEngine.Create(snapshot, compiled);
-            AdaptiveStep step;
-            using (ActivitySource.StartActivity("exam.estimate_and_select"))
-            {
-                step = test.Answer(hot.Exam, correct ? 1 : 0, new Random(SessionHotState.SelectionSeed(hot.Seed, hot.Exam.Count + 1)));
-            }
+            var step = test.Answer(hot.Exam, correct ? 1 : 0, new Random(SessionHotState.SelectionSeed(hot.Seed, hot.Exam.Count + 1)));
             var next = step.Next is null ? null : Choice(snapshot, step.Next);
             var attempt = new AttemptEntity
             {
@@ -166,14 +162,11 @@ public sealed class ExamSessionService(
                 ExposureCounts.Recorded(hot.Subject, step.State.Count);
             }
 
-            using (ActivitySource.StartActivity("exam.save"))
-            {
-                if (step.Stop.Stop) await TryRedis(() => hotState.RemoveAsync(sessionId));
-                else await TryRedis(() => acquired.Acquired
-                    ? hotState.SaveAndUnlockAsync(sessionId, token, hot with { LastActivity = now, ServedAt = now, Exam = step.State })
-                    : hotState.SaveAsync(sessionId, hot with { LastActivity = now, ServedAt = now, Exam = step.State }));
-                released = true;
-            }
+            if (step.Stop.Stop) await TryRedis(() => hotState.RemoveAsync(sessionId));
+            else await TryRedis(() => acquired.Acquired
+                ? hotState.SaveAndUnlockAsync(sessionId, token, hot with { LastActivity = now, ServedAt = now, Exam = step.State })
+                : hotState.SaveAsync(sessionId, hot with { LastActivity = now, ServedAt = now, Exam = step.State }));
+            released = true;
             return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), ExamEngine.TopicProficiency(topicEstimates), step.Stop.Stop, step.Stop.Rule,
                 ExamRecords.ClassificationView(compiled, step.Classification), nextItem);
         }
@@ -363,7 +356,6 @@ public sealed class ExamSessionService(
     // request returns the recorded result). With Redis unreachable there is no lock: Postgres's unique keys decide.
     private async Task<(SessionLock Lock, string Token)> LockAsync(Guid sessionId, CancellationToken cancellationToken)
     {
-        using var activity = ActivitySource.StartActivity("exam.lock");
         var deadline = DateTime.UtcNow + hotState.Options.LockTimeout;
         var contended = false;
         while (redisHealth.IsAvailable)

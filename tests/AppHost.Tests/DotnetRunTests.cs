@@ -83,7 +83,8 @@ public sealed class DotnetRunTests : IDisposable
 
     /// <summary>
     /// One answer, then the dashboard's telemetry API (login token → API key → traces): ExamApi's span of the answer and,
-    /// in the same trace, its Redis and PostgreSQL client spans; and logs and metrics from both services.
+    /// in the same trace, its Redis and PostgreSQL client spans and the batch that committed it; and logs and metrics
+    /// from both services.
     /// </summary>
     private static async Task AssertAnAnswerIsTracedThroughRedisAndPostgresAsync(AppHostProcess run, HttpClient api)
     {
@@ -130,7 +131,10 @@ public sealed class DotnetRunTests : IDisposable
             var spans = Spans(JsonNode.Parse(await dashboard.GetStringAsync("/api/telemetry/traces?resource=examapi&limit=200")));
             var answerTraces = spans.Where(span => span.Name.Contains("/api/adaptive/answer", StringComparison.Ordinal)).Select(span => span.TraceId).ToHashSet();
             var traced = spans.Where(span => answerTraces.Contains(span.TraceId)).GroupBy(span => span.TraceId)
-                .FirstOrDefault(trace => trace.Any(span => span.DatabaseSystem == "redis") && trace.Any(span => span.DatabaseSystem == "postgresql"));
+                .FirstOrDefault(trace => trace.Any(span => span.DatabaseSystem == "redis") && trace.Any(span => span.DatabaseSystem == "postgresql")
+                    // The group commit that wrote this answer: in the answer's own trace, not the trace of whichever
+                    // request first created the writer.
+                    && trace.Any(span => span.Name == "exam.attempt_batch"));
             if (traced is not null)
             {
                 // Every service sends its structured logs and metrics to the dashboard too.
@@ -147,7 +151,7 @@ public sealed class DotnetRunTests : IDisposable
             await Task.Delay(1000);
         }
 
-        Assert.Fail($"No trace of the answer with ExamApi, Redis and PostgreSQL spans reached the dashboard within 60 s; spans seen: {seen}");
+        Assert.Fail($"No trace of the answer with ExamApi, Redis, PostgreSQL and exam.attempt_batch spans reached the dashboard within 60 s; spans seen: {seen}");
     }
 
     private sealed record Span(string TraceId, string Name, string? DatabaseSystem);
