@@ -56,13 +56,6 @@ public static class RedisReplies
         return null;
     }
 
-    /// <summary>One SCAN reply: the cursor to continue from ("0" when the scan is complete) and the keys of this page.</summary>
-    public static (string Cursor, RedisResult[] Keys) ScanPage(RedisResult reply)
-    {
-        var page = Array(reply, "SCAN", 2);
-        return (Text(page[0], "SCAN cursor"), Array(page[1], "SCAN keys"));
-    }
-
     private static RedisException Unexpected(string command, string expected, RedisResult reply) =>
         new($"Unexpected reply to {command}: expected {expected}, got {(reply.IsNull ? "nil" : reply.Resp3Type.ToString())}.");
 }

@@ -63,6 +63,9 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
 
     private const string ReadScriptName = "the cache read script";
 
+    // Keys per SCAN page, and MEMORY USAGE requests per pipelined round.
+    private const int ScanPageSize = 1000;
+
     private IDatabase Database => redis.GetDatabase();
 
     /// <summary>
@@ -166,26 +169,30 @@ public sealed partial class PracticeCache(IConnectionMultiplexer redis, RedisHea
         var bytes = CacheLayer.All.ToDictionary(layer => layer, _ => 0L);
         foreach (var server in RedisPrimaries.Of(redis))
         {
-            var cursor = "0";
-            do
+            var page = new List<(RedisKey Key, CacheLayer Layer)>(ScanPageSize);
+            // StackExchange.Redis walks the SCAN cursor; MEMORY USAGE goes out a page at a time, pipelined.
+            await foreach (var key in server.KeysAsync(pattern: "*", pageSize: ScanPageSize).WithCancellation(cancellationToken))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                (cursor, var page) = RedisReplies.ScanPage(await server.ExecuteAsync("SCAN", cursor, "COUNT", "1000"));
-                var found = page.Select(key => (Key: RedisReplies.Text(key, "SCAN key"), Layer: CacheLayer.Of(RedisReplies.Text(key, "SCAN key"))))
-                    .Where(entry => entry.Layer is not null).ToArray();
-                var sizes = await Task.WhenAll(found.Select(entry => server.ExecuteAsync("MEMORY", "USAGE", entry.Key)));
-                for (var k = 0; k < found.Length; k++)
-                {
-                    // A key that expired between SCAN and MEMORY USAGE answers nil.
-                    if (sizes[k].IsNull) continue;
-                    keys[found[k].Layer!]++;
-                    bytes[found[k].Layer!] += RedisReplies.Integer(sizes[k], "MEMORY USAGE");
-                }
+                if (CacheLayer.Of(key.ToString()) is { } layer) page.Add((key, layer));
+                if (page.Count == ScanPageSize) await MeasurePageAsync(server, page, keys, bytes);
             }
-            while (cursor != "0");
+            await MeasurePageAsync(server, page, keys, bytes);
         }
 
         return CacheLayer.All.Select(layer => new LayerSize(layer.Name, keys[layer], bytes[layer])).ToArray();
+    }
+
+    private static async Task MeasurePageAsync(IServer server, List<(RedisKey Key, CacheLayer Layer)> page, Dictionary<CacheLayer, long> keys, Dictionary<CacheLayer, long> bytes)
+    {
+        var sizes = await Task.WhenAll(page.Select(entry => server.ExecuteAsync("MEMORY", "USAGE", entry.Key)));
+        for (var k = 0; k < page.Count; k++)
+        {
+            // A key that expired between SCAN and MEMORY USAGE answers nil.
+            if (sizes[k].IsNull) continue;
+            keys[page[k].Layer]++;
+            bytes[page[k].Layer] += RedisReplies.Integer(sizes[k], "MEMORY USAGE");
+        }
+        page.Clear();
     }
 
     /// <summary>The keys <see cref="DropStudentActivityAsync"/> passes: epoch, index, then the four entries.</summary>

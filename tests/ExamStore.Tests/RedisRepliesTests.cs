@@ -91,19 +91,4 @@ public sealed class RedisRepliesTests
         Assert.Equal(5, RedisReplies.InfoField(RedisReplies.Text(verbatim, "INFO"), "used_memory"));
         Assert.Throws<RedisException>(() => RedisReplies.Text(Integer(5), "INFO"));
     }
-
-    [Fact]
-    public void ScanPageReadsTheCursorAndTheKeys()
-    {
-        var (cursor, keys) = RedisReplies.ScanPage(Array(Bulk("17"), Array(Bulk("a"), Bulk("b"), Bulk("c"))));
-        Assert.Equal("17", cursor);
-        Assert.Equal(3, keys.Length);
-
-        var (last, none) = RedisReplies.ScanPage(Array(Bulk("0"), Array()));
-        Assert.Equal("0", last);
-        Assert.Empty(none);
-
-        Assert.Throws<RedisException>(() => RedisReplies.ScanPage(Array(Bulk("0"))));
-        Assert.Throws<RedisException>(() => RedisReplies.ScanPage(Array(Bulk("0"), Bulk("a"))));
-    }
 }
