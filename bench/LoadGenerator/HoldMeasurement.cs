@@ -81,8 +81,7 @@ internal static class HoldMeasurement
         // Rebuild latency: the state of each held session (up to RebuildSamples) is deleted, then a status read
         // replays its answers from Postgres and writes it back; one at a time, so each is timed alone.
         var rebuildTicks = new List<long>();
-        var serverMark = int.MaxValue;
-        context.Metrics.ServerRebuildsSince(ref serverMark);
+        var serverMark = context.Metrics.ServerRebuildCount;
         foreach (var examinee in held.Take(RebuildSamples))
         {
             await database.KeyDeleteAsync(SessionStateStore.StateKey(examinee.SessionId));

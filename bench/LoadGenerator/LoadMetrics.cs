@@ -184,6 +184,15 @@ public sealed class LoadMetrics
     /// </summary>
     public IReadOnlyDictionary<string, LatencySummary> ServerLatencySummaries() => Summaries(serverLatencies);
 
+    /// <summary>Rebuilds timed by the server so far: a mark for <see cref="ServerRebuildsSince"/>.</summary>
+    public int ServerRebuildCount
+    {
+        get
+        {
+            lock (serverRebuilds) return serverRebuilds.Count;
+        }
+    }
+
     /// <summary>Rebuilds timed by the server since <paramref name="mark"/> (which then moves to now).</summary>
     public LatencySummary ServerRebuildsSince(ref int mark) => Since(serverRebuilds, ref mark);
 
