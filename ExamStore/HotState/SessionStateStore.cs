@@ -142,12 +142,20 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
         await Task.WhenAll(set, indexed);
     }
 
-    /// <summary>Writes a state rebuilt without the lock, only where Redis has none; false when it had one.</summary>
-    public async Task<bool> SaveIfAbsentAsync(Guid sessionId, SessionHotState state)
+    /// <summary>
+    /// Writes a state rebuilt without the lock, only where Redis has none, in one round trip with its index entry and a
+    /// read of the time to live of whichever state Redis then holds (this one, or a newer one an answer wrote meanwhile).
+    /// </summary>
+    public async Task<TimeSpan?> SaveIfAbsentAsync(Guid sessionId, SessionHotState state)
     {
-        if (!await Database.StringSetAsync(StateKey(sessionId), state.ToBytes(), options.SessionTtl, When.NotExists)) return false;
-        await Index(Database, sessionId, state);
-        return true;
+        var batch = Database.CreateBatch();
+        var set = batch.StringSetAsync(StateKey(sessionId), state.ToBytes(), options.SessionTtl, When.NotExists);
+        // GT: an answer that saved a newer state meanwhile has indexed a later activity, which this must not move back.
+        var indexed = Index(batch, sessionId, state, SortedSetWhen.GreaterThan);
+        var ttl = batch.KeyTimeToLiveAsync(StateKey(sessionId));
+        batch.Execute();
+        await Task.WhenAll(set, indexed, ttl);
+        return ttl.Result;
     }
 
     /// <summary>Releases the lock if this token still holds it.</summary>
@@ -161,6 +169,18 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     {
         var value = await Database.StringGetAsync(StateKey(sessionId));
         return value.IsNull ? null : Read((byte[])value!);
+    }
+
+    /// <summary>The state and its remaining time to live in one round trip; both null when Redis has none.</summary>
+    public async Task<(SessionHotState? State, TimeSpan? TimeToLive)> LoadWithTimeToLiveAsync(Guid sessionId)
+    {
+        var batch = Database.CreateBatch();
+        var value = batch.StringGetAsync(StateKey(sessionId));
+        var ttl = batch.KeyTimeToLiveAsync(StateKey(sessionId));
+        batch.Execute();
+        await Task.WhenAll(value, ttl);
+        var state = value.Result.IsNull ? null : Read((byte[])value.Result!);
+        return state is null ? (null, null) : (state, ttl.Result);
     }
 
     /// <summary>Remaining time to live of the state, or null when it does not exist.</summary>
@@ -208,10 +228,10 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
         return (await Task.WhenAll(counts)).Sum();
     }
 
-    private static Task<bool> Index(IDatabaseAsync database, Guid sessionId, SessionHotState state)
+    private static Task<bool> Index(IDatabaseAsync database, Guid sessionId, SessionHotState state, SortedSetWhen when = SortedSetWhen.Always)
     {
         var (key, member) = ActivityEntry(sessionId);
-        return database.SortedSetAddAsync(key, member, ToScore(state.LastActivity));
+        return database.SortedSetAddAsync(key, member, ToScore(state.LastActivity), when);
     }
 
     private static IReadOnlyList<(Guid SessionId, DateTime LastActivity)> Merge(SortedSetEntry[][] shards, Order order, int skip, int take)

@@ -188,14 +188,15 @@ public sealed class ExamSessionService(
     /// <summary>Where the exam stands; null when the session does not exist.</summary>
     public async Task<ExamStatus?> StatusAsync(Guid sessionId, CancellationToken cancellationToken)
     {
+        // The hot state is read while Postgres reads the row: an active session needs both, and an ended one is rare.
+        var hotRead = ReadHotStateAsync(sessionId);
         var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
         if (session is null) return null;
         var configuration = JsonSerializer.Deserialize<StoredConfiguration>(session.Configuration, Json)!;
         if (session.Status != SessionStatus.Active)
             return new ExamStatus(sessionId, session.StudentId, session.Subject, session.Status, session.Theta, session.Se, session.ItemCount, configuration.MaxItems, null, session.LastActivityAt, session.ExpiresAt, session.StopReason);
-        var hot = await LoadAsync(sessionId, cancellationToken, session);
+        var (hot, ttl) = await LoadAsync(sessionId, hotRead, cancellationToken, session);
         if (hot is null) return null;
-        var ttl = redisHealth.IsAvailable ? await TryRedis(() => hotState.TimeToLiveAsync(sessionId)) : null;
         return new ExamStatus(sessionId, session.StudentId, session.Subject, session.Status, hot.Exam.Theta, Finite(hot.Exam.StandardError), hot.Exam.Count, configuration.MaxItems,
             ttl is { } t ? (int)Math.Ceiling(t.TotalSeconds) : null, hot.LastActivity, hot.ExpiresAt, null);
     }
@@ -280,9 +281,10 @@ public sealed class ExamSessionService(
     /// </summary>
     public async Task<ExamSummary?> ProgressAsync(Guid sessionId, CancellationToken cancellationToken)
     {
+        var hotRead = ReadHotStateAsync(sessionId);
         var session = await Pg(() => db.ExamSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken));
         if (session?.Status != SessionStatus.Active) return await records.SummaryAsync(session, cancellationToken);
-        var hot = await LoadAsync(sessionId, cancellationToken, session);
+        var (hot, _) = await LoadAsync(sessionId, hotRead, cancellationToken, session);
         if (hot is null) return await records.SummaryAsync(sessionId, cancellationToken);
         var snapshot = await banks.RequireAsync(hot.Subject, cancellationToken);
         var design = await designs.ByKeyAsync(hot.DesignKey, cancellationToken);
@@ -298,9 +300,8 @@ public sealed class ExamSessionService(
     /// </summary>
     public async Task<int?> TimeToLiveAsync(Guid sessionId, CancellationToken cancellationToken)
     {
-        var hot = await LoadAsync(sessionId, cancellationToken);
+        var (hot, ttl) = await LoadAsync(sessionId, ReadHotStateAsync(sessionId), cancellationToken);
         if (hot is null) return null;
-        var ttl = redisHealth.IsAvailable ? await TryRedis(() => hotState.TimeToLiveAsync(sessionId)) : null;
         return ttl is { } t ? (int)Math.Ceiling(t.TotalSeconds)
             : throw new ExamException(ExamErrorKind.Unavailable, "Cache unavailable", "The session cache is unreachable; try again shortly.");
     }
@@ -341,15 +342,22 @@ public sealed class ExamSessionService(
         return hot;
     }
 
-    // Reads take no lock: a rebuilt state is written back only where Redis has none, so it never overwrites the state
-    // an answer wrote in the meantime.
-    private async Task<SessionHotState?> LoadAsync(Guid sessionId, CancellationToken cancellationToken, ExamSessionEntity? session = null)
+    private async Task<SessionHotState?> LoadAsync(Guid sessionId, CancellationToken cancellationToken) =>
+        (await LoadAsync(sessionId, ReadHotStateAsync(sessionId), cancellationToken)).State;
+
+    // The state and its time to live in one round trip; (null, null) when Redis has none or is unreachable.
+    private Task<(SessionHotState? State, TimeSpan? TimeToLive)> ReadHotStateAsync(Guid sessionId) =>
+        TryRedis(() => hotState.LoadWithTimeToLiveAsync(sessionId));
+
+    // Finishes a read of the hot state, rebuilding it from Postgres when Redis had none. Reads take no lock: a rebuilt
+    // state is written back only where Redis has none, so it never overwrites the state an answer wrote in the meantime.
+    private async Task<(SessionHotState? State, TimeSpan? TimeToLive)> LoadAsync(
+        Guid sessionId, Task<(SessionHotState? State, TimeSpan? TimeToLive)> read, CancellationToken cancellationToken, ExamSessionEntity? session = null)
     {
-        var hot = redisHealth.IsAvailable ? await TryRedis(() => hotState.LoadAsync(sessionId)) : null;
-        if (hot is not null) return ExamEngine.WithEstimate(await banks.RequireAsync(hot.Subject, cancellationToken), await designs.ByKeyAsync(hot.DesignKey, cancellationToken), hot);
+        var (hot, ttl) = await read;
+        if (hot is not null) return (ExamEngine.WithEstimate(await banks.RequireAsync(hot.Subject, cancellationToken), await designs.ByKeyAsync(hot.DesignKey, cancellationToken), hot), ttl);
         hot = await RebuildAsync(sessionId, cancellationToken, session);
-        if (hot is not null) await TryRedis(() => hotState.SaveIfAbsentAsync(sessionId, hot));
-        return hot;
+        return hot is null ? (null, null) : (hot, await TryRedis(() => hotState.SaveIfAbsentAsync(sessionId, hot)));
     }
 
     // Takes the submission lock; a concurrent holder is waited for (it will have recorded the answer by then, so this

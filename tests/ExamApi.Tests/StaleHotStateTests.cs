@@ -51,4 +51,37 @@ public sealed class StaleHotStateTests(ExamGraphFixture fixture)
         Assert.Equal(2, await fixture.AttemptCountAsync(exam.SessionId));
         Assert.False(await fixture.Redis.GetDatabase().KeyExistsAsync(key));
     }
+
+    [Fact]
+    public async Task AStateRebuiltMeanwhileNeitherOverwritesANewerOneNorMovesTheActivityIndexBack()
+    {
+        var exam = await client.StartExamAsync("test-physics", maxItems: 10);
+        var engine = new EngineReplica(fixture.Bank, "test-physics", 10, null, exam.FirstItemId);
+        for (var k = 0; k < 2; k++) await engine.AnswerAndCheckAsync(client, exam, trueTheta: 0.4);
+        var database = fixture.Redis.GetDatabase();
+        var key = SessionStateStore.StateKey(exam.SessionId);
+        var (indexKey, member) = SessionStateStore.ActivityEntry(exam.SessionId);
+        var current = (byte[])(await database.StringGetAsync(key))!;
+        var indexed = (await database.SortedSetScoreAsync(indexKey, member))!.Value;
+        await database.KeyExpireAsync(key, TimeSpan.FromMinutes(20));
+        var store = new SessionStateStore(fixture.Redis, new HotStateOptions());
+        var older = SessionHotState.FromBytes(current);
+        older = older with { LastActivity = older.LastActivity.AddMinutes(-5) };
+
+        var ttlBeside = await store.SaveIfAbsentAsync(exam.SessionId, older);
+
+        Assert.Equal(current, (byte[])(await database.StringGetAsync(key))!);
+        Assert.Equal(indexed, await database.SortedSetScoreAsync(indexKey, member));
+        Assert.InRange(ttlBeside!.Value.TotalMinutes, 19.9, 20);
+
+        await database.KeyDeleteAsync(key);
+        var ttlWritten = await store.SaveIfAbsentAsync(exam.SessionId, older);
+
+        Assert.Equal(older.ToBytes(), (byte[])(await database.StringGetAsync(key))!);
+        Assert.Equal(indexed, await database.SortedSetScoreAsync(indexKey, member));
+        Assert.InRange(ttlWritten!.Value.TotalMinutes, 29.9, 30);
+        var (loaded, ttlLoaded) = await store.LoadWithTimeToLiveAsync(exam.SessionId);
+        Assert.Equal(older.ToBytes(), loaded!.ToBytes());
+        Assert.InRange(ttlLoaded!.Value.TotalMinutes, 29.9, 30);
+    }
 }
