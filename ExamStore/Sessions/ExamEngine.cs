@@ -1,3 +1,4 @@
+using System.Buffers;
 using Engine;
 using Engine.Design;
 using Engine.Estimation;
@@ -71,17 +72,47 @@ public static class ExamEngine
     /// <summary>EAP estimate (θ and SE) per topic from the answers in that topic alone, in ordinal topic order.</summary>
     public static IReadOnlyDictionary<string, AbilityEstimate> TopicEstimates(BankSnapshot snapshot, ReadOnlySpan<int> items, ReadOnlySpan<int> responses)
     {
-        var byTopic = new Dictionary<string, (List<int> Items, List<int> Responses)>(StringComparer.Ordinal);
-        for (var k = 0; k < items.Length; k++)
+        // A counting sort by topic into scratch space (the stack for an exam's usual length) instead of lists per
+        // topic: it runs on every answer. It keeps each topic's answers in exam order, so the estimator adds the same
+        // numbers in the same order as before, and the bank's topics are already in ordinal order.
+        var bank = snapshot.Bank;
+        var topics = bank.Topics;
+        var needed = topics.Count + 2 * items.Length;
+        var rented = needed > ScratchOnStack ? ArrayPool<int>.Shared.Rent(needed) : null;
+        var scratch = rented is null ? stackalloc int[ScratchOnStack] : rented.AsSpan();
+        try
         {
-            var topic = snapshot.Bank.TopicOf(items[k]);
-            if (!byTopic.TryGetValue(topic, out var lists)) byTopic[topic] = lists = ([], []);
-            lists.Items.Add(items[k]);
-            lists.Responses.Add(responses[k]);
+            var ends = scratch[..topics.Count];
+            ends.Clear();
+            var grouped = scratch.Slice(topics.Count, items.Length);
+            var groupedResponses = scratch.Slice(topics.Count + items.Length, items.Length);
+            for (var k = 0; k < items.Length; k++) ends[bank.TopicIndexOf(items[k])]++;
+            for (var t = 1; t < ends.Length; t++) ends[t] += ends[t - 1];
+            // Filled back to front, each topic's slot from its end, so the order within a topic stays the exam's.
+            for (var k = items.Length - 1; k >= 0; k--)
+            {
+                var slot = --ends[bank.TopicIndexOf(items[k])];
+                grouped[slot] = items[k];
+                groupedResponses[slot] = responses[k];
+            }
+
+            // ends[t] is now where topic t starts.
+            var estimates = new Dictionary<string, AbilityEstimate>(StringComparer.Ordinal);
+            for (var t = 0; t < ends.Length; t++)
+            {
+                var start = ends[t];
+                var end = t + 1 < ends.Length ? ends[t + 1] : items.Length;
+                if (start == end) continue;
+                estimates.Add(topics[t], TopicEstimator.Estimate(bank, grouped[start..end], groupedResponses[start..end]));
+            }
+            return estimates;
         }
-        return byTopic.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(
-            p => p.Key,
-            p => TopicEstimator.Estimate(snapshot.Bank, p.Value.Items.ToArray(), p.Value.Responses.ToArray()),
-            StringComparer.Ordinal);
+        finally
+        {
+            if (rented is not null) ArrayPool<int>.Shared.Return(rented);
+        }
     }
+
+    // Ints of scratch TopicEstimates takes on the stack: topics plus twice the answers of all but very long exams.
+    private const int ScratchOnStack = 256;
 }
