@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace ExamStore.Sessions;
@@ -21,19 +23,21 @@ public sealed class SessionTokens
     /// <summary>The token for a session.</summary>
     public string Issue(Guid sessionId)
     {
-        Span<byte> buffer = stackalloc byte[16 + 32];
-        sessionId.TryWriteBytes(buffer);
-        HMACSHA256.HashData(_key, buffer[..16], buffer[16..]);
-        return Base64Url(buffer);
+        Span<byte> signed = stackalloc byte[SignedLength];
+        Sign(sessionId, signed);
+        return Base64Url.EncodeToString(signed);
     }
 
     /// <summary>True when <paramref name="token"/> was issued for <paramref name="sessionId"/>.</summary>
     public bool Verify(Guid sessionId, string? token)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 128) return false;
-        var expected = Issue(sessionId);
-        return CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.ASCII.GetBytes(expected), System.Text.Encoding.ASCII.GetBytes(token));
+        // Every request with a token is checked, so the expected token is built on the stack rather than as a string.
+        Span<byte> signed = stackalloc byte[SignedLength];
+        Sign(sessionId, signed);
+        Span<char> expected = stackalloc char[TokenLength];
+        Base64Url.EncodeToChars(signed, expected);
+        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(token.AsSpan()));
     }
 
     /// <summary>
@@ -43,13 +47,22 @@ public sealed class SessionTokens
     public Guid? SessionOf(string? token)
     {
         // Checked before decoding: malformed input makes the decoder throw.
-        if (string.IsNullOrEmpty(token) || token.Length > 128 || !System.Buffers.Text.Base64Url.IsValid(token, out var length) || length != 16 + 32) return null;
-        Span<byte> bytes = stackalloc byte[16 + 32];
-        System.Buffers.Text.Base64Url.DecodeFromChars(token, bytes);
+        if (string.IsNullOrEmpty(token) || token.Length > 128 || !Base64Url.IsValid(token, out var length) || length != SignedLength) return null;
+        Span<byte> bytes = stackalloc byte[SignedLength];
+        Base64Url.DecodeFromChars(token, bytes);
         var sessionId = new Guid(bytes[..16]);
         return Verify(sessionId, token) ? sessionId : null;
     }
 
-    private static string Base64Url(ReadOnlySpan<byte> bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    // The session id's 16 bytes followed by their 32-byte HMAC.
+    private const int SignedLength = 16 + 32;
+
+    // Base64url without padding: 48 bytes are exactly 64 characters.
+    private const int TokenLength = SignedLength / 3 * 4;
+
+    private void Sign(Guid sessionId, Span<byte> signed)
+    {
+        sessionId.TryWriteBytes(signed);
+        HMACSHA256.HashData(_key, signed[..16], signed[16..]);
+    }
 }
