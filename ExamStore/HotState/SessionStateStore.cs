@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using StackExchange.Redis;
 
 namespace ExamStore.HotState;
@@ -74,10 +75,10 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
     private IDatabase Database => redis.GetDatabase();
 
     /// <summary>The key of a session's state.</summary>
-    public static string StateKey(Guid sessionId) => $"ex:{{{KeyId(sessionId)}}}";
+    public static string StateKey(Guid sessionId) => SessionKey(sessionId, "");
 
     /// <summary>The key of a session's submission lock.</summary>
-    public static string LockKey(Guid sessionId) => $"ex:{{{KeyId(sessionId)}}}:lock";
+    public static string LockKey(Guid sessionId) => SessionKey(sessionId, ":lock");
 
     /// <summary>Where a session sits in the activity index: the shard's key and the member.</summary>
     public static (string Key, RedisValue Member) ActivityEntry(Guid sessionId)
@@ -254,12 +255,21 @@ public sealed class SessionStateStore(IConnectionMultiplexer redis, HotStateOpti
         }
     }
 
-    private static string KeyId(Guid sessionId)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        sessionId.TryWriteBytes(bytes);
-        return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-    }
+    // "ex:{" + the id's 16 bytes as 22 base64url characters + "}" + suffix, written straight into the key: each answer
+    // makes four of these keys.
+    private static string SessionKey(Guid sessionId, string suffix) =>
+        string.Create(KeyIdStart + KeyIdLength + 1 + suffix.Length, (sessionId, suffix), static (key, parts) =>
+        {
+            Span<byte> id = stackalloc byte[16];
+            parts.sessionId.TryWriteBytes(id);
+            "ex:{".CopyTo(key);
+            Base64Url.EncodeToChars(id, key.Slice(KeyIdStart, KeyIdLength));
+            key[KeyIdStart + KeyIdLength] = '}';
+            parts.suffix.CopyTo(key[(KeyIdStart + KeyIdLength + 1)..]);
+        });
+
+    private const int KeyIdStart = 4;
+    private const int KeyIdLength = 22;
 
     private static double ToScore(DateTime time) => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeSeconds();
 }

@@ -18,6 +18,29 @@ public sealed class SessionKeyTests
         Assert.Matches("^ex:\\{[A-Za-z0-9_-]{22}\\}$", state);
     }
 
+    [Theory]
+    [InlineData("0193a6f2-7c4d-7e1b-9f3a-5c2e8d4b6a10", "ex:{8qaTAU18G36fOlwujUtqEA}")]
+    // Bytes whose base64 has '+' and '/': the key uses base64url's '-' and '_'.
+    [InlineData("fbffbfff-ffff-ffff-fbff-bfffffffffff", "ex:{_7__-______7_7_______w}")]
+    public void KeysAreTheIdInBase64UrlInsideTheHashTag(string sessionId, string stateKey)
+    {
+        // Redis holds live sessions under these exact keys: a different spelling would orphan them.
+        Assert.Equal(stateKey, SessionStateStore.StateKey(Guid.Parse(sessionId)));
+        Assert.Equal(stateKey + ":lock", SessionStateStore.LockKey(Guid.Parse(sessionId)));
+    }
+
+    [Fact]
+    public void KeysMatchTheirFirstSpelling()
+    {
+        for (var k = 0; k < 1_000; k++)
+        {
+            var id = Guid.NewGuid();
+            var keyId = Convert.ToBase64String(id.ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            Assert.Equal($"ex:{{{keyId}}}", SessionStateStore.StateKey(id));
+            Assert.Equal($"ex:{{{keyId}}}:lock", SessionStateStore.LockKey(id));
+        }
+    }
+
     [Fact]
     public void ActivityEntriesRoundTripAndSpreadOverEveryShard()
     {
