@@ -96,7 +96,7 @@ public sealed class AdaptiveTest
             next = selector.Select(Bank, estimate.Theta, items, random);
             if (next is null) stop = new StopDecision(true, "bank_exhausted");
         }
-        var newState = new ExamState(items, responses, estimate.Theta, estimate.StandardError, next?.Item, finished: stop.Stop);
+        var newState = ExamState.Adopting(items, responses, estimate.Theta, estimate.StandardError, next?.Item, finished: stop.Stop);
         var classification = Options.Stopping.ClassifyingRule?.Classify(context, force: stop.Stop);
         return new AdaptiveStep(newState, next, stop) { Classification = classification };
     }
@@ -138,6 +138,6 @@ public sealed class AdaptiveTest
             return new ExamState([], [], Options.StartTheta, initial.StandardError, currentItem, finished);
         }
         var estimate = Options.Estimator.Estimate(Bank, itemArray, responseArray);
-        return new ExamState(itemArray, responseArray, estimate.Theta, estimate.StandardError, currentItem, finished);
+        return ExamState.Adopting(itemArray, responseArray, estimate.Theta, estimate.StandardError, currentItem, finished);
     }
 }

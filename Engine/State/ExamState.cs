@@ -18,21 +18,34 @@ public sealed class ExamState
 
     /// <summary>Creates a state; the arrays are copied.</summary>
     public ExamState(IReadOnlyList<int> items, IReadOnlyList<int> responses, double theta, double standardError, int? currentItem, bool finished)
+        : this(CopyOf(items, nameof(items)), CopyOf(responses, nameof(responses)), theta, standardError, currentItem, finished)
     {
-        ArgumentNullException.ThrowIfNull(items);
-        ArgumentNullException.ThrowIfNull(responses);
-        if (items.Count != responses.Count) throw new ArgumentException($"{items.Count} items but {responses.Count} responses.", nameof(responses));
-        if (items.Any(i => i < 0)) throw new ArgumentOutOfRangeException(nameof(items), "Item indices must be >= 0.");
-        if (responses.Any(r => r is < 0 or > 255)) throw new ArgumentOutOfRangeException(nameof(responses), "Responses must be categories 0 to 255.");
+    }
+
+    // Keeps the arrays themselves, so it is only for arrays that nothing else holds or changes: the public
+    // constructor's copies, and arrays made for the new state (see Adopting). The answer path then copies its
+    // answers once per state rather than twice.
+    private ExamState(int[] items, int[] responses, double theta, double standardError, int? currentItem, bool finished)
+    {
+        if (items.Length != responses.Length) throw new ArgumentException($"{items.Length} items but {responses.Length} responses.", nameof(responses));
+        if (items.AsSpan().ContainsAnyInRange(int.MinValue, -1)) throw new ArgumentOutOfRangeException(nameof(items), "Item indices must be >= 0.");
+        if (responses.AsSpan().ContainsAnyExceptInRange(0, 255)) throw new ArgumentOutOfRangeException(nameof(responses), "Responses must be categories 0 to 255.");
         if (currentItem < 0) throw new ArgumentOutOfRangeException(nameof(currentItem), currentItem, "The current item index must be >= 0.");
         if (finished && currentItem is not null) throw new ArgumentException("A finished test has no current item.", nameof(currentItem));
-        _items = items.ToArray();
-        _responses = responses.ToArray();
+        _items = items;
+        _responses = responses;
         Theta = theta;
         StandardError = standardError;
         CurrentItem = currentItem;
         Finished = finished;
     }
+
+    /// <summary>
+    /// A state over <paramref name="items"/> and <paramref name="responses"/> themselves, not copies: for arrays made
+    /// for it, which the caller neither keeps changing nor hands to anything that does.
+    /// </summary>
+    internal static ExamState Adopting(int[] items, int[] responses, double theta, double standardError, int? currentItem, bool finished) =>
+        new(items, responses, theta, standardError, currentItem, finished);
 
     /// <summary>Items given, in order (0-based bank indices).</summary>
     public ReadOnlySpan<int> Items => _items;
@@ -60,7 +73,7 @@ public sealed class ExamState
 
     /// <summary>This state with one more answer recorded.</summary>
     public ExamState WithAnswer(int item, int response, double theta, double standardError, int? nextItem, bool finished) =>
-        new([.. _items, item], [.. _responses, response], theta, standardError, nextItem, finished);
+        Adopting([.. _items, item], [.. _responses, response], theta, standardError, nextItem, finished);
 
     /// <summary>
     /// Compact binary form: version, flags, θ and SE as IEEE doubles (unless <paramref name="includeEstimate"/> is
@@ -73,8 +86,8 @@ public sealed class ExamState
     /// </param>
     public byte[] ToBytes(bool includeEstimate = true)
     {
-        var itemBits = BitWidth(_items.DefaultIfEmpty(0).Max());
-        var responseBits = BitWidth(_responses.DefaultIfEmpty(0).Max());
+        var itemBits = BitWidth(_items.Length == 0 ? 0 : _items.Max());
+        var responseBits = BitWidth(_responses.Length == 0 ? 0 : _responses.Max());
         var header = includeEstimate ? FixedHeader : 2;
         var size = header + VarintLength(CurrentItem ?? 0) + VarintLength(_items.Length)
             + 1 + PackedLength(_items.Length, itemBits) + 1 + PackedLength(_responses.Length, responseBits);
@@ -121,12 +134,18 @@ public sealed class ExamState
         int? currentItem = (flags & CurrentItemFlag) != 0 ? current : null;
         try
         {
-            return new ExamState(items, responses, theta, standardError, currentItem, finished);
+            return Adopting(items, responses, theta, standardError, currentItem, finished);
         }
         catch (ArgumentException error)
         {
             throw new FormatException($"Exam state is inconsistent: {error.Message}", error);
         }
+    }
+
+    private static int[] CopyOf(IReadOnlyList<int> values, string name)
+    {
+        ArgumentNullException.ThrowIfNull(values, name);
+        return values.ToArray();
     }
 
     private static int BitWidth(int value) => Math.Max(1, 32 - int.LeadingZeroCount(value));

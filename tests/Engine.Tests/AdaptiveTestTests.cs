@@ -187,6 +187,28 @@ public class AdaptiveTestTests
     }
 
     [Fact]
+    public void TheConstructorKeepsItsOwnCopiesAndRefusesImpossibleStates()
+    {
+        int[] items = [4, 2];
+        List<int> responses = [1, 0];
+        var state = new ExamState(items, responses, 0.1, 0.5, 7, finished: false);
+        items[0] = 9;
+        responses[1] = 1;
+        Assert.Equal(new[] { 4, 2 }, state.Items.ToArray());
+        Assert.Equal(new[] { 1, 0 }, state.Responses.ToArray());
+
+        Assert.Equal("items", Assert.Throws<ArgumentNullException>(() => new ExamState(null!, [], 0, 0, null, false)).ParamName);
+        Assert.Equal("responses", Assert.Throws<ArgumentNullException>(() => new ExamState([], null!, 0, 0, null, false)).ParamName);
+        Assert.Equal("responses", Assert.Throws<ArgumentException>(() => new ExamState([1, 2], [1], 0, 0, null, false)).ParamName);
+        Assert.Equal("items", Assert.Throws<ArgumentOutOfRangeException>(() => new ExamState([1, -2], [1, 0], 0, 0, null, false)).ParamName);
+        Assert.Equal("responses", Assert.Throws<ArgumentOutOfRangeException>(() => new ExamState([1, 2], [1, 256], 0, 0, null, false)).ParamName);
+        Assert.Equal("responses", Assert.Throws<ArgumentOutOfRangeException>(() => new ExamState([1, 2], [-1, 0], 0, 0, null, false)).ParamName);
+        Assert.Equal("currentItem", Assert.Throws<ArgumentOutOfRangeException>(() => new ExamState([1], [0], 0, 0, -1, false)).ParamName);
+        Assert.Equal("currentItem", Assert.Throws<ArgumentException>(() => new ExamState([1], [0], 0, 0, 3, true)).ParamName);
+        Assert.NotNull(new ExamState([0, int.MaxValue], [0, 255], 0, 0, 0, false));
+    }
+
+    [Fact]
     public void MalformedStateBytesAreRejected()
     {
         var bytes = new ExamState([1, 2, 3], [1, 0, 1], 0.1, 0.5, 4, false).ToBytes();
