@@ -87,6 +87,7 @@ public static class ExamEngine
             var grouped = scratch.Slice(topics.Count, items.Length);
             var groupedResponses = scratch.Slice(topics.Count + items.Length, items.Length);
             for (var k = 0; k < items.Length; k++) ends[bank.TopicIndexOf(items[k])]++;
+            var answeredTopics = ends.Length - ends.Count(0);
             for (var t = 1; t < ends.Length; t++) ends[t] += ends[t - 1];
             // Filled back to front, each topic's slot from its end, so the order within a topic stays the exam's.
             for (var k = items.Length - 1; k >= 0; k--)
@@ -97,7 +98,7 @@ public static class ExamEngine
             }
 
             // ends[t] is now where topic t starts.
-            var estimates = new Dictionary<string, AbilityEstimate>(StringComparer.Ordinal);
+            var estimates = new Dictionary<string, AbilityEstimate>(answeredTopics, StringComparer.Ordinal);
             for (var t = 0; t < ends.Length; t++)
             {
                 var start = ends[t];
