@@ -72,7 +72,7 @@ public sealed class ExamSessionService(
             Status = SessionStatus.Active,
             Theta = step.State.Theta,
             Se = Finite(step.State.StandardError),
-            FirstSelection = JsonSerializer.Serialize(choice, Json),
+            FirstSelection = JsonSerializer.Serialize(choice, StoredChoiceJson.Default.ItemChoice),
             StartedAt = now,
             LastActivityAt = now,
             ExpiresAt = expiresAt,
@@ -141,7 +141,7 @@ public sealed class ExamSessionService(
                 SeAfter = Finite(step.State.StandardError),
                 ServedAt = hot.ServedAt,
                 AnsweredAt = now,
-                NextSelection = next is null ? null : JsonSerializer.Serialize(next, Json),
+                NextSelection = next is null ? null : JsonSerializer.Serialize(next, StoredChoiceJson.Default.ItemChoice),
             };
             var topicEstimates = ExamEngine.TopicEstimates(snapshot, step.State.Items, step.State.Responses);
             // Read before the commit: once the attempt is in, nothing may fail before the answer is acknowledged.
