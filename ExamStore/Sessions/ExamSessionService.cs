@@ -477,9 +477,17 @@ public sealed class ExamSessionService(
     private static ExamException NotCurrentItem(long itemId) =>
         new(ExamErrorKind.Conflict, "Not the current item", $"Item {itemId} is not the item waiting for an answer; GET /api/adaptive/next gives it.", "itemId");
 
-    private static ItemChoice Choice(BankSnapshot snapshot, ItemSelection selection) =>
-        new(snapshot.ItemIds[selection.Item], selection.Theta, selection.Information, selection.Rule, selection.Topic,
-            selection.RunnersUp.Select(c => new ItemChoiceCandidate(snapshot.ItemIds[c.Item], c.Information)).ToArray());
+    private static ItemChoice Choice(BankSnapshot snapshot, ItemSelection selection)
+    {
+        // A loop rather than Select and ToArray, which cost a closure, a delegate and an iterator on every answer.
+        var runnersUp = new ItemChoiceCandidate[selection.RunnersUp.Count];
+        for (var k = 0; k < runnersUp.Length; k++)
+        {
+            var candidate = selection.RunnersUp[k];
+            runnersUp[k] = new ItemChoiceCandidate(snapshot.ItemIds[candidate.Item], candidate.Information);
+        }
+        return new(snapshot.ItemIds[selection.Item], selection.Theta, selection.Information, selection.Rule, selection.Topic, runnersUp);
+    }
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
