@@ -21,11 +21,11 @@ internal static class SessionCredentials
 
     /// <summary>True when the request carries the session's token as <c>Authorization: Bearer …</c>.</summary>
     public static bool HoldsToken(HttpRequest request, ExamSessionService exams, Guid sessionId) =>
-        BearerToken(request) is { } token && exams.Authorize(sessionId, token);
+        TryGetBearerToken(request, out var token) && exams.Authorize(sessionId, token);
 
     /// <summary>True when the request carries the token <paramref name="tokens"/> issued for the (practice) session.</summary>
     public static bool HoldsToken(HttpRequest request, SessionTokens tokens, Guid sessionId) =>
-        BearerToken(request) is { } token && tokens.Verify(sessionId, token);
+        TryGetBearerToken(request, out var token) && tokens.Verify(sessionId, token);
 
     /// <summary>The 401 for a missing, malformed or wrong token: one fixed body, so it tells nothing about the session.</summary>
     public static ProblemHttpResult TokenRequired(HttpContext context, string issuedBy = "POST /api/adaptive/start") => Unauthorized(context,
@@ -52,11 +52,22 @@ internal static class SessionCredentials
         });
 
     /// <summary>The credential of an <c>Authorization: Bearer …</c> header, or null without one.</summary>
-    public static string? BearerToken(HttpRequest request)
+    public static string? BearerToken(HttpRequest request) => TryGetBearerToken(request, out var token) ? token.ToString() : null;
+
+    /// <summary>
+    /// The credential of an <c>Authorization: Bearer …</c> header as a slice of the header, for checks that need no
+    /// string of it (every answer's token is checked twice: by the rate limiter and by the handler).
+    /// </summary>
+    public static bool TryGetBearerToken(HttpRequest request, out ReadOnlySpan<char> token)
     {
         var header = request.Headers.Authorization;
-        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)) return null;
-        return value[BearerPrefix.Length..].Trim();
+        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            token = default;
+            return false;
+        }
+        token = value.AsSpan(BearerPrefix.Length).Trim();
+        return true;
     }
 
     private static ProblemHttpResult Unauthorized(HttpContext context, string detail)

@@ -110,7 +110,7 @@ internal static class RateLimitExtensions
     // which the limiter runs before; a forged token cannot use up a real session's allowance, and gets its 401 unlimited.
     private static PartitionedRateLimiter<HttpContext> PerSession(int inFlight, SessionTokens sessionTokens) =>
         PartitionedRateLimiter.Create<HttpContext, Guid>(context =>
-            Has<RateLimitedAnswer>(context) && sessionTokens.SessionOf(SessionCredentials.BearerToken(context.Request)) is { } sessionId
+            Has<RateLimitedAnswer>(context) && SessionCredentials.TryGetBearerToken(context.Request, out var token) && sessionTokens.SessionOf(token) is { } sessionId
                 ? RateLimitPartition.GetConcurrencyLimiter(sessionId, _ => new ConcurrencyLimiterOptions { PermitLimit = inFlight, QueueLimit = 0 })
                 : RateLimitPartition.GetNoLimiter(Guid.Empty));
 

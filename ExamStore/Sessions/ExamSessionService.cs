@@ -307,7 +307,7 @@ public sealed class ExamSessionService(
     }
 
     /// <summary>True when the token was issued for the session.</summary>
-    public bool Authorize(Guid sessionId, string? token) => tokens.Verify(sessionId, token);
+    public bool Authorize(Guid sessionId, ReadOnlySpan<char> token) => tokens.Verify(sessionId, token);
 
     /// <summary>
     /// Rebuilds an active session's hot state from Postgres by replaying its attempts through the Engine (θ and SE are

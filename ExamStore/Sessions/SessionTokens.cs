@@ -29,25 +29,25 @@ public sealed class SessionTokens
     }
 
     /// <summary>True when <paramref name="token"/> was issued for <paramref name="sessionId"/>.</summary>
-    public bool Verify(Guid sessionId, string? token)
+    public bool Verify(Guid sessionId, ReadOnlySpan<char> token)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 128) return false;
+        if (token.IsEmpty || token.Length > 128) return false;
         // Every request with a token is checked, so the expected token is built on the stack rather than as a string.
         Span<byte> signed = stackalloc byte[SignedLength];
         Sign(sessionId, signed);
         Span<char> expected = stackalloc char[TokenLength];
         Base64Url.EncodeToChars(signed, expected);
-        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(token.AsSpan()));
+        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(token));
     }
 
     /// <summary>
     /// The session a genuine token was issued for, or null (for callers that have the token but not the session id,
     /// such as a rate limiter keyed by session).
     /// </summary>
-    public Guid? SessionOf(string? token)
+    public Guid? SessionOf(ReadOnlySpan<char> token)
     {
         // Checked before decoding: malformed input makes the decoder throw.
-        if (string.IsNullOrEmpty(token) || token.Length > 128 || !Base64Url.IsValid(token, out var length) || length != SignedLength) return null;
+        if (token.IsEmpty || token.Length > 128 || !Base64Url.IsValid(token, out var length) || length != SignedLength) return null;
         Span<byte> bytes = stackalloc byte[SignedLength];
         Base64Url.DecodeFromChars(token, bytes);
         var sessionId = new Guid(bytes[..16]);
