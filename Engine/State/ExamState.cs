@@ -86,25 +86,46 @@ public sealed class ExamState
     /// </param>
     public byte[] ToBytes(bool includeEstimate = true)
     {
-        var itemBits = BitWidth(_items.Length == 0 ? 0 : _items.Max());
-        var responseBits = BitWidth(_responses.Length == 0 ? 0 : _responses.Max());
-        var header = includeEstimate ? FixedHeader : 2;
-        var size = header + VarintLength(CurrentItem ?? 0) + VarintLength(_items.Length)
-            + 1 + PackedLength(_items.Length, itemBits) + 1 + PackedLength(_responses.Length, responseBits);
-        var buffer = new byte[size];
+        var buffer = new byte[ByteCount(includeEstimate)];
+        WriteBytes(buffer, includeEstimate);
+        return buffer;
+    }
+
+    /// <summary>The length of <see cref="ToBytes"/>'s form.</summary>
+    public int ByteCount(bool includeEstimate = true) => Layout(includeEstimate).Size;
+
+    /// <summary>
+    /// Writes <see cref="ToBytes"/>'s form at the start of <paramref name="destination"/> (at least
+    /// <see cref="ByteCount"/> bytes), for a caller that embeds it in a larger value without an array of its own.
+    /// </summary>
+    public void WriteBytes(Span<byte> destination, bool includeEstimate = true)
+    {
+        var (itemBits, responseBits, size) = Layout(includeEstimate);
+        if (destination.Length < size) throw new ArgumentException($"The destination holds {destination.Length} bytes; the state takes {size}.", nameof(destination));
+        var buffer = destination[..size];
+        // Pack sets bits into bytes it expects to be zero, as a new array's are.
+        buffer.Clear();
         buffer[0] = FormatVersion;
         buffer[1] = (byte)((Finished ? FinishedFlag : 0) | (CurrentItem.HasValue ? CurrentItemFlag : 0) | (includeEstimate ? 0 : NoEstimateFlag));
         if (includeEstimate)
         {
-            BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(2), Theta);
-            BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(10), StandardError);
+            BinaryPrimitives.WriteDoubleLittleEndian(buffer[2..], Theta);
+            BinaryPrimitives.WriteDoubleLittleEndian(buffer[10..], StandardError);
         }
-        var position = header;
+        var position = includeEstimate ? FixedHeader : 2;
         WriteVarint(buffer, ref position, CurrentItem ?? 0);
         WriteVarint(buffer, ref position, _items.Length);
         Pack(buffer, ref position, _items, itemBits);
         Pack(buffer, ref position, _responses, responseBits);
-        return buffer;
+    }
+
+    private (int ItemBits, int ResponseBits, int Size) Layout(bool includeEstimate)
+    {
+        var itemBits = BitWidth(_items.Length == 0 ? 0 : _items.Max());
+        var responseBits = BitWidth(_responses.Length == 0 ? 0 : _responses.Max());
+        var size = (includeEstimate ? FixedHeader : 2) + VarintLength(CurrentItem ?? 0) + VarintLength(_items.Length)
+            + 1 + PackedLength(_items.Length, itemBits) + 1 + PackedLength(_responses.Length, responseBits);
+        return (itemBits, responseBits, size);
     }
 
     /// <summary>Reads the form <see cref="ToBytes"/> writes; anything else throws <see cref="FormatException"/>.</summary>

@@ -46,8 +46,9 @@ public sealed record SessionHotState(
     /// </summary>
     public byte[] ToBytes()
     {
-        var subject = Encoding.UTF8.GetBytes(Subject);
-        var exam = Exam.ToBytes(includeEstimate: false);
+        // Each part is written straight into the value (this runs on every answer), not into arrays of its own first.
+        var subjectLength = Encoding.UTF8.GetByteCount(Subject);
+        var examLength = Exam.ByteCount(includeEstimate: false);
         Span<byte> header = stackalloc byte[MaxHeader];
         var lastActivity = ToUnixMs(LastActivity);
         var length = 0;
@@ -60,12 +61,12 @@ public sealed record SessionHotState(
         WriteVarint(header, ref length, (ulong)lastActivity);
         WriteVarint(header, ref length, ZigZag(ToUnixMs(ServedAt) - lastActivity));
         if (ExpiresAt is { } expires) WriteVarint(header, ref length, ZigZag(ToUnixMs(expires) - lastActivity));
-        WriteVarint(header, ref length, (ulong)subject.Length);
+        WriteVarint(header, ref length, (ulong)subjectLength);
 
-        var buffer = new byte[length + subject.Length + exam.Length];
+        var buffer = new byte[length + subjectLength + examLength];
         header[..length].CopyTo(buffer);
-        subject.CopyTo(buffer, length);
-        exam.CopyTo(buffer, length + subject.Length);
+        Encoding.UTF8.GetBytes(Subject, buffer.AsSpan(length, subjectLength));
+        Exam.WriteBytes(buffer.AsSpan(length + subjectLength), includeEstimate: false);
         return buffer;
     }
 

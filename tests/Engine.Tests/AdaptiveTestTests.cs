@@ -187,6 +187,30 @@ public class AdaptiveTestTests
     }
 
     [Fact]
+    public void WrittenIntoALargerBufferTheBytesAreThoseOfToBytes()
+    {
+        var random = new Random(3);
+        var items = Enumerable.Range(0, 500).OrderBy(_ => random.Next()).Take(30).ToArray();
+        var responses = items.Select(_ => random.Next(2)).ToArray();
+        var state = new ExamState(items, responses, -0.123456789012345, 0.2987654321, 417, finished: false);
+        Assert.Equal(
+            "02022EF64637DD9ABFBF25DE020CF91ED33FA1031E0966E5F88A125D2BA4CADF986F36DA006DFA5FEB1B661D8E2B4DD9103151CF50F3EA0201DAE99D00",
+            Convert.ToHexString(state.ToBytes()));
+        Assert.Equal("020500000101", Convert.ToHexString(new ExamState([], [], 0.5, 1, null, true).ToBytes(includeEstimate: false)));
+
+        foreach (var includeEstimate in new[] { true, false })
+        {
+            var expected = state.ToBytes(includeEstimate);
+            Assert.Equal(expected.Length, state.ByteCount(includeEstimate));
+            var buffer = Enumerable.Repeat((byte)0xff, expected.Length + 3).ToArray();
+            state.WriteBytes(buffer, includeEstimate);
+            Assert.Equal(expected, buffer[..expected.Length]);
+            Assert.Equal(new byte[] { 0xff, 0xff, 0xff }, buffer[expected.Length..]);
+            Assert.Throws<ArgumentException>(() => state.WriteBytes(new byte[expected.Length - 1], includeEstimate));
+        }
+    }
+
+    [Fact]
     public void TheConstructorKeepsItsOwnCopiesAndRefusesImpossibleStates()
     {
         int[] items = [4, 2];

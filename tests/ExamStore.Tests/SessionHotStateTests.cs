@@ -41,6 +41,21 @@ public sealed class SessionHotStateTests
     }
 
     [Fact]
+    public void TheBytesAreExactlyTheStoredForm()
+    {
+        // Redis holds live sessions in this form: any other byte would make them unreadable or read wrong.
+        var random = new Random(3);
+        var items = Enumerable.Range(0, 500).OrderBy(_ => random.Next()).Take(30).ToArray();
+        var responses = items.Select(_ => random.Next(2)).ToArray();
+        var exam = new ExamState(items, responses, -0.123456789012345, 0.2987654321, 417, finished: false);
+        var state = new SessionHotState("mathématiques", 12_345, 300, -1_234_567, Now, Now.AddMilliseconds(-1_500), Now.AddHours(1), exam);
+
+        Assert.Equal(
+            "0301B960AC027929EDFFF9A9849FA034B71780BAB7030E6D617468C3A96D617469717565730206A1031E0966E5F88A125D2BA4CADF986F36DA006DFA5FEB1B661D8E2B4DD9103151CF50F3EA0201DAE99D00",
+            Convert.ToHexString(state.ToBytes()));
+    }
+
+    [Fact]
     public void ThirtyAnswersFromA500ItemBankFitRedisEightyByteAllocation()
     {
         // Redis stores the value with a 3-byte header and a terminator; 80 bytes is the allocation class that keeps a
