@@ -63,14 +63,18 @@ public static class ExamEngine
 
     /// <summary>θ per topic from the answers in that topic alone (EAP), for the topics answered so far.</summary>
     public static IReadOnlyDictionary<string, double> TopicProficiency(BankSnapshot snapshot, ReadOnlySpan<int> items, ReadOnlySpan<int> responses) =>
-        TopicProficiency(TopicEstimates(snapshot, items, responses));
+        ByTopic(snapshot, items, responses, static estimate => estimate.Theta);
 
     /// <summary>The θ of each of <paramref name="estimates"/>, in the same order.</summary>
     public static IReadOnlyDictionary<string, double> TopicProficiency(IReadOnlyDictionary<string, AbilityEstimate> estimates) =>
         estimates.ToDictionary(p => p.Key, p => p.Value.Theta, StringComparer.Ordinal);
 
     /// <summary>EAP estimate (θ and SE) per topic from the answers in that topic alone, in ordinal topic order.</summary>
-    public static IReadOnlyDictionary<string, AbilityEstimate> TopicEstimates(BankSnapshot snapshot, ReadOnlySpan<int> items, ReadOnlySpan<int> responses)
+    public static IReadOnlyDictionary<string, AbilityEstimate> TopicEstimates(BankSnapshot snapshot, ReadOnlySpan<int> items, ReadOnlySpan<int> responses) =>
+        ByTopic(snapshot, items, responses, static estimate => estimate);
+
+    // What select takes of each topic's estimate, by topic in ordinal order: one dictionary for whichever a caller needs.
+    private static Dictionary<string, T> ByTopic<T>(BankSnapshot snapshot, ReadOnlySpan<int> items, ReadOnlySpan<int> responses, Func<AbilityEstimate, T> select)
     {
         // A counting sort by topic into scratch space (the stack for an exam's usual length) instead of lists per
         // topic: it runs on every answer. It keeps each topic's answers in exam order, so the estimator adds the same
@@ -98,13 +102,13 @@ public static class ExamEngine
             }
 
             // ends[t] is now where topic t starts.
-            var estimates = new Dictionary<string, AbilityEstimate>(answeredTopics, StringComparer.Ordinal);
+            var estimates = new Dictionary<string, T>(answeredTopics, StringComparer.Ordinal);
             for (var t = 0; t < ends.Length; t++)
             {
                 var start = ends[t];
                 var end = t + 1 < ends.Length ? ends[t + 1] : items.Length;
                 if (start == end) continue;
-                estimates.Add(topics[t], TopicEstimator.Estimate(bank, grouped[start..end], groupedResponses[start..end]));
+                estimates.Add(topics[t], select(TopicEstimator.Estimate(bank, grouped[start..end], groupedResponses[start..end])));
             }
             return estimates;
         }
@@ -114,6 +118,6 @@ public static class ExamEngine
         }
     }
 
-    // Ints of scratch TopicEstimates takes on the stack: topics plus twice the answers of all but very long exams.
+    // Ints of scratch ByTopic takes on the stack: topics plus twice the answers of all but very long exams.
     private const int ScratchOnStack = 256;
 }

@@ -143,7 +143,12 @@ public sealed class ExamSessionService(
                 AnsweredAt = now,
                 NextSelection = next is null ? null : JsonSerializer.Serialize(next, StoredChoiceJson.Default.ItemChoice),
             };
-            var topicEstimates = ExamEngine.TopicEstimates(snapshot, step.State.Items, step.State.Responses);
+            // Every answer reports the topics' θ; only the one that ends the exam stores their SEs too, so the others
+            // make just the θ dictionary.
+            var topicEstimates = step.Stop.Stop ? ExamEngine.TopicEstimates(snapshot, step.State.Items, step.State.Responses) : null;
+            var proficiency = topicEstimates is null
+                ? ExamEngine.TopicProficiency(snapshot, step.State.Items, step.State.Responses)
+                : ExamEngine.TopicProficiency(topicEstimates);
             // Read before the commit: once the attempt is in, nothing may fail before the answer is acknowledged.
             var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, snapshot, next.ItemId, cancellationToken).AsTask());
 
@@ -152,7 +157,7 @@ public sealed class ExamSessionService(
             using (ActivitySource.StartActivity("exam.persist"))
             {
                 written = step.Stop.Stop
-                    ? (finishedBy = await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, topicEstimates, TopicStatistics.Tally(snapshot, step.State.Items, step.State.Responses))) is not null
+                    ? (finishedBy = await PersistFinalAnswerAsync(attempt, step.Stop.Rule!, topicEstimates!, TopicStatistics.Tally(snapshot, step.State.Items, step.State.Responses))) is not null
                     : await Pg(() => attempts.WriteAsync(attempt));
             }
             if (!written) return await RecordedOrConflictAsync(sessionId, itemId, response, hot.Exam.Count, cancellationToken);
@@ -167,7 +172,7 @@ public sealed class ExamSessionService(
                 ? hotState.SaveAndUnlockAsync(sessionId, token, hot with { LastActivity = now, ServedAt = now, Exam = step.State })
                 : hotState.SaveAsync(sessionId, hot with { LastActivity = now, ServedAt = now, Exam = step.State }));
             released = true;
-            return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), ExamEngine.TopicProficiency(topicEstimates), step.Stop.Stop, step.Stop.Rule,
+            return new AnswerRecorded(step.State.Count, step.State.Theta, Finite(step.State.StandardError), proficiency, step.Stop.Stop, step.Stop.Rule,
                 ExamRecords.ClassificationView(compiled, step.Classification), nextItem);
         }
         finally

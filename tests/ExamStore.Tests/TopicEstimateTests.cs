@@ -5,7 +5,7 @@ using ExamStore.Sessions;
 
 namespace ExamStore.Tests;
 
-/// <summary>The per-topic estimates of the answer path: bit for bit what grouping by topic into lists gave.</summary>
+/// <summary>The per-topic estimates and θs of the answer path: bit for bit what grouping by topic into lists gave.</summary>
 public sealed class TopicEstimateTests
 {
     // Ordinal order differs from culture order here ("B" < "a" < "b" < "é"), and "" is a topic too.
@@ -36,6 +36,11 @@ public sealed class TopicEstimateTests
             Assert.Equal(BitConverter.DoubleToInt64Bits(estimate.StandardError), BitConverter.DoubleToInt64Bits(actual[topic].StandardError));
             Assert.Equal(estimate.Origin, actual[topic].Origin);
         }
+
+        var proficiency = ExamEngine.TopicProficiency(snapshot, items, responses);
+        Assert.Equal(expected.Keys, proficiency.Keys);
+        Assert.Equal(expected.Values.Select(e => BitConverter.DoubleToInt64Bits(e.Theta)), proficiency.Values.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(proficiency, ExamEngine.TopicProficiency(actual));
     }
 
     [Fact]
