@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using ExamStore.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,8 +22,7 @@ public sealed class ItemBankCache(IServiceScopeFactory scopes)
     public async Task<BankSnapshot?> GetAsync(string subject, CancellationToken cancellationToken = default)
     {
         var entry = _entries.GetOrAdd(subject, _ => new Entry());
-        var current = entry.Snapshot;
-        if (current is not null && DateTime.UtcNow - entry.CheckedAt < RecheckInterval && !entry.Stale) return current;
+        if (Fresh(entry) is { } current) return current;
 
         await entry.Gate.WaitAsync(cancellationToken);
         try
@@ -51,6 +51,16 @@ public sealed class ItemBankCache(IServiceScopeFactory scopes)
         }
     }
 
+    /// <summary>
+    /// The subject's snapshot when <see cref="GetAsync"/> would return it without reading Postgres (cached and fresh);
+    /// otherwise false, and the caller reads it with <see cref="GetAsync"/>.
+    /// </summary>
+    public bool TryGetFresh(string subject, [NotNullWhen(true)] out BankSnapshot? snapshot)
+    {
+        snapshot = _entries.TryGetValue(subject, out var entry) ? Fresh(entry) : null;
+        return snapshot is not null;
+    }
+
     /// <summary>Marks a subject's snapshot stale (or all of them when <paramref name="subject"/> is null).</summary>
     public void Invalidate(string? subject = null)
     {
@@ -59,6 +69,9 @@ public sealed class ItemBankCache(IServiceScopeFactory scopes)
             if (subject is null || name == subject) entry.Stale = true;
         }
     }
+
+    private BankSnapshot? Fresh(Entry entry) =>
+        entry.Snapshot is { } current && DateTime.UtcNow - entry.CheckedAt < RecheckInterval && !entry.Stale ? current : null;
 
     private sealed class Entry
     {
