@@ -83,7 +83,7 @@ public sealed class ExamSessionService(
 
         var hot = new SessionHotState(design.Subject, snapshot.Version, design.Key, seed, now, now, expiresAt, step.State);
         await TryRedis(() => hotState.SaveAsync(sessionId, hot));
-        var item = await Pg(() => questions.GetAsync(db, snapshot, choice.ItemId, cancellationToken).AsTask());
+        var item = await QuestionAsync(snapshot, choice.ItemId, cancellationToken);
         return new ExamStarted(sessionId, tokens.Issue(sessionId), design.DesignId, design.Version, item, 0, compiled.MaxItems, step.State.Theta, Finite(step.State.StandardError), expiresAt);
     }
 
@@ -150,7 +150,7 @@ public sealed class ExamSessionService(
                 ? ExamEngine.TopicProficiency(snapshot, step.State.Items, step.State.Responses)
                 : ExamEngine.TopicProficiency(topicEstimates);
             // Read before the commit: once the attempt is in, nothing may fail before the answer is acknowledged.
-            var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, snapshot, next.ItemId, cancellationToken).AsTask());
+            var nextItem = next is null ? null : await QuestionAsync(snapshot, next.ItemId, cancellationToken);
 
             bool written;
             string? finishedBy = null;
@@ -187,7 +187,7 @@ public sealed class ExamSessionService(
         var hot = await LoadAsync(sessionId, cancellationToken);
         if (hot?.Exam.CurrentItem is not int index) return null;
         var snapshot = await banks.RequireAsync(hot.Subject, cancellationToken);
-        return await Pg(() => questions.GetAsync(db, snapshot, snapshot.ItemIds[index], cancellationToken).AsTask());
+        return await QuestionAsync(snapshot, snapshot.ItemIds[index], cancellationToken);
     }
 
     /// <summary>Where the exam stands; null when the session does not exist.</summary>
@@ -466,7 +466,7 @@ public sealed class ExamSessionService(
         var proficiency = ExamEngine.TopicProficiency(snapshot, items, responses);
         var next = attempt.NextSelection is null ? null : JsonSerializer.Deserialize<ItemChoice>(attempt.NextSelection, Json);
         var done = next is null;
-        var nextItem = next is null ? null : await Pg(() => questions.GetAsync(db, snapshot, next.ItemId, cancellationToken).AsTask());
+        var nextItem = next is null ? null : await QuestionAsync(snapshot, next.ItemId, cancellationToken);
         ExamClassification? classification = null;
         if (session.DesignKey is long key)
         {
@@ -477,6 +477,14 @@ public sealed class ExamSessionService(
             classification = ExamRecords.ClassificationView(compiled, test.Classify(test.Replay(items, responses, null, done)));
         }
         return new AnswerRecorded(attempt.Seq, attempt.ThetaAfter, attempt.SeAfter, proficiency, done, done ? session.StopReason : null, classification, nextItem);
+    }
+
+    // The question of an item. One the snapshot already holds (nearly always, and every answer needs one) is taken as
+    // it is, without the closure and tasks of a database call.
+    private ValueTask<QuestionView> QuestionAsync(BankSnapshot snapshot, long itemId, CancellationToken cancellationToken)
+    {
+        var question = questions.GetAsync(db, snapshot, itemId, cancellationToken);
+        return question.IsCompletedSuccessfully ? question : new(Pg(() => question.AsTask()));
     }
 
     private static ExamException NotCurrentItem(long itemId) =>
