@@ -60,8 +60,10 @@ public sealed class LoadRunTests(LoadGraphFixture graph)
         Assert.Equal(200, hold.ActiveIndexAfter - hold.ActiveIndexBefore);
         Assert.True(hold.BytesPerSession > 0, $"{hold}");
         Assert.True(hold.StateValueBytes > 0);
-        // Every held session's Redis state was deleted once and rebuilt from Postgres by a status read.
-        Assert.Equal(200, hold.Rebuild.Count);
+        // Every held session's Redis state was deleted once and rebuilt from Postgres by a status read; the first
+        // half (at most the warm-up's 100) untimed.
+        Assert.Equal(100, hold.Rebuild.Count);
+        Assert.Equal(100, hold.ServerRebuild.Count);
         Assert.True(hold.Rebuild.P50Ms > 0 && hold.Rebuild.P50Ms <= hold.Rebuild.P99Ms, $"{hold.Rebuild}");
         Assert.True(report.Verification.Passed, string.Join("\n", report.Verification.Problems));
         Assert.Equal(2 * 3 + 200 * 5, report.Verification.Found);
