@@ -154,7 +154,11 @@ public sealed partial class ExamGraph : IAsyncDisposable
                     applicationOptions.EnableResourceLogging = false;
                     applicationOptions.DisableDashboard = !options.Dashboard;
                 }, cancellationToken);
-            builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+            // The host polls each resource's health checks until they pass, so every start logs failures for servers
+            // still starting (a page of stack traces per resource); a resource that never gets healthy fails the start
+            // by name anyway.
+            builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)
+                .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical));
             if (options.Dashboard)
             {
                 // With a dashboard Aspire lets a resource wait for a failed dependency forever (someone might restart it
