@@ -15,6 +15,12 @@ internal sealed record FuzzCase(string Endpoint, HttpMethod Method, string Path,
 {
     /// <summary>A read: a 2xx is a fine answer to it. Every other fuzzed request must be refused.</summary>
     public bool ReadOnly => Method == HttpMethod.Get;
+
+    /// <summary>
+    /// The path holds an encoded NUL, which Kestrel refuses with a bare 400 before any middleware runs, closing the
+    /// connection.
+    /// </summary>
+    public bool RefusedByKestrel => Path.Contains("%00", StringComparison.Ordinal);
 }
 
 /// <summary>What the fuzzer knows of the graph: real sessions, tokens and items to mix into wrong requests.</summary>
