@@ -8,7 +8,9 @@ namespace LoadGenerator;
 /// <summary>Redis memory held by active sessions.</summary>
 /// <param name="Sessions">Sessions held active (started and answered as asked, not ended).</param>
 /// <param name="AnswersEach">Answers given in each.</param>
-/// <param name="UsedMemoryBefore">INFO memory <c>used_memory</c> before opening them.</param>
+/// <param name="UsedMemoryBefore">
+/// INFO memory <c>used_memory</c> before opening them, less the replication buffers (the backlog and the replicas' output).
+/// </param>
 /// <param name="UsedMemoryAfter">The same with them open.</param>
 /// <param name="ActiveIndexBefore">ZCARD of the activity index before.</param>
 /// <param name="ActiveIndexAfter">ZCARD of the activity index with them open.</param>
@@ -108,19 +110,28 @@ internal static class HoldMeasurement
         return Stopwatch.GetTimestamp() - began;
     }
 
-    // Summed over the primaries: one Redis, or the masters of a cluster (replicas hold copies, not more sessions).
+    // Summed over the primaries: one Redis, or the masters of a cluster (replicas hold copies, not more sessions). A
+    // master with replicas also counts its replication buffers in used_memory: the backlog fills with whatever is
+    // written, up to its 1 MB, and would otherwise be spread over the sessions held.
     private static async Task<long> UsedMemoryAsync(IConnectionMultiplexer redis)
     {
         long total = 0;
         foreach (var server in RedisPrimaries.Of(redis))
         {
-            var info = await server.InfoAsync("memory");
-            var used = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "used_memory").Value
-                ?? throw new InvalidOperationException("Redis INFO memory has no used_memory (Garnet does not report it).");
+            var info = (await server.InfoAsync("memory")).SelectMany(group => group).ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+            var used = info.GetValueOrDefault("used_memory") ?? throw new InvalidOperationException("Redis INFO memory has no used_memory (Garnet does not report it).");
             total += long.Parse(used, CultureInfo.InvariantCulture);
+            total -= ReplicationBuffers(info);
         }
 
         return total;
+    }
+
+    // Redis 7 shares one buffer between the backlog and the replicas' output; Redis 6 reports the two apart.
+    private static long ReplicationBuffers(Dictionary<string, string> info)
+    {
+        long Field(string name) => info.TryGetValue(name, out var value) ? long.Parse(value, CultureInfo.InvariantCulture) : 0;
+        return info.ContainsKey("mem_total_replication_buffers") ? Field("mem_total_replication_buffers") : Field("mem_replication_backlog") + Field("mem_clients_slaves");
     }
 
     private static async Task<long?> MemoryUsageAsync(IDatabase database, string key)
