@@ -36,6 +36,26 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task AGraphThatNeverGetsHealthyFailsItsStartWithEachInstancesOwnHealthAndLastLines()
+    {
+        // ExamApi pointed at a port where no Redis listens: it runs, but its /health fails on Redis.
+        var failure = await Assert.ThrowsAsync<DistributedApplicationException>(() => ExamGraph.StartAsync(new ExamGraphOptions
+        {
+            StartTimeout = TimeSpan.FromSeconds(40),
+            Configure = builder => builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "examapi"))
+                .WithEnvironment("ConnectionStrings__cache", "127.0.0.1:1,password=unused,abortConnect=false"),
+        }));
+
+        var report = failure.Message.Split(Environment.NewLine);
+        Assert.Contains(report, line => line.StartsWith("- cache-", StringComparison.Ordinal) && line.EndsWith(": Running / Healthy", StringComparison.Ordinal));
+        var examApi = Assert.Single(report, line => line.StartsWith("- examapi-", StringComparison.Ordinal));
+        Assert.Contains("its own /health: 503", examApi);
+        Assert.Contains("StackExchange.Redis", examApi);
+        Assert.Contains(report, line => line.StartsWith("    examapi-", StringComparison.Ordinal) && line.Contains("UnableToConnect on 127.0.0.1:1", StringComparison.Ordinal));
+        Assert.Contains(report, line => line.StartsWith("- cleanupworker-", StringComparison.Ordinal) && line.Contains("its own /health: 200", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AnUnknownServersSettingIsRefusedNamingTheChoices()
     {
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => ExamGraph.StartAsync(new ExamGraphOptions

@@ -291,7 +291,7 @@ public sealed partial class ExamGraph : IAsyncDisposable
         if (healthy.Snapshot.HealthStatus != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
         {
             throw new DistributedApplicationException($"'{id}' is {healthy.Snapshot.State?.Text} (exit code {healthy.Snapshot.ExitCode}). Its last lines:"
-                + Environment.NewLine + string.Join(Environment.NewLine, await FailureTailAsync(resource)));
+                + Environment.NewLine + string.Join(Environment.NewLine, await FailureTailAsync(id)));
         }
 
         // A project's health check goes through the endpoint its replicas share, which another replica may answer:
@@ -417,36 +417,42 @@ public sealed partial class ExamGraph : IAsyncDisposable
     public async Task<IReadOnlyList<string>> LogTailAsync(string resource, int count = 40) =>
         (await LogAsync(resource)).TakeLast(count).ToList();
 
-    // The last lines of a resource that failed, without stack frames: those would push out the exception's message.
-    private async Task<IEnumerable<string>> FailureTailAsync(string resource) =>
-        (await LogAsync(resource)).Where(line => !StackFrame().IsMatch(line)).TakeLast(15);
+    // The last lines of an instance that failed, without stack frames: those would push out the exception's message.
+    private async Task<IEnumerable<string>> FailureTailAsync(string instanceId) =>
+        (await InstanceLogAsync(instanceId)).Where(line => !StackFrame().IsMatch(line)).TakeLast(15);
 
     [GeneratedRegex(@"^\S+: \S*\s+(at |--- End of )")]
     private static partial Regex StackFrame();
 
     private async Task<List<string>> LogAsync(string resource)
     {
-        var logs = App.Services.GetRequiredService<ResourceLoggerService>();
         var lines = new List<string>();
-        foreach (var id in instances.TryGetValue(resource, out var ids) ? Snapshot(ids) : [resource])
+        foreach (var id in InstanceIds(resource)) lines.AddRange(await InstanceLogAsync(id));
+        return lines;
+    }
+
+    private async Task<List<string>> InstanceLogAsync(string instanceId)
+    {
+        var lines = new List<string>();
+        // A watch replays what was logged so far, then waits for more: stop once it has been quiet for a moment.
+        using var quiet = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        try
         {
-            // A watch replays what was logged so far, then waits for more: stop once it has been quiet for a moment.
-            using var quiet = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-            try
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(instanceId).WithCancellation(quiet.Token))
             {
-                await foreach (var batch in logs.WatchAsync(id).WithCancellation(quiet.Token))
-                {
-                    lines.AddRange(batch.Select(line => $"{id}: {line.Content}"));
-                    quiet.CancelAfter(TimeSpan.FromMilliseconds(200));
-                }
+                lines.AddRange(batch.Select(line => $"{instanceId}: {line.Content}"));
+                quiet.CancelAfter(TimeSpan.FromMilliseconds(200));
             }
-            catch (OperationCanceledException)
-            {
-            }
+        }
+        catch (OperationCanceledException)
+        {
         }
 
         return lines;
     }
+
+    // Every instance's id (a replicated project has one per replica); the resource's name before any is known.
+    private string[] InstanceIds(string resource) => instances.TryGetValue(resource, out var ids) ? Snapshot(ids) : [resource];
 
     /// <summary>Stops the graph (every process it started) and deletes a temporary data folder.</summary>
     public async ValueTask DisposeAsync()
@@ -497,17 +503,38 @@ public sealed partial class ExamGraph : IAsyncDisposable
         var lines = new List<string> { $"The graph did not become healthy within {timeout.TotalSeconds:F0} s: {error.Message}" };
         foreach (var resource in Resources)
         {
-            var state = App.ResourceNotifications.TryGetCurrentState(resource.Name, out var current)
-                ? $"{current.Snapshot.State?.Text} / {current.Snapshot.HealthStatus?.ToString() ?? "no health"}"
-                : "no state";
-            lines.Add($"- {resource.Name}: {state}");
-            if (current?.Snapshot.HealthStatus != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
+            foreach (var id in InstanceIds(resource.Name))
             {
-                lines.AddRange((await FailureTailAsync(resource.Name)).Select(line => "    " + line));
+                var known = App.ResourceNotifications.TryGetCurrentState(id, out var current);
+                var state = known ? $"{current!.Snapshot.State?.Text} / {current.Snapshot.HealthStatus?.ToString() ?? "no health"}" : "no state";
+                // A replica counts as healthy in Aspire once the endpoint it shares answers; its own /health says more.
+                var ownHealth = known ? await OwnHealthAsync(current!.Snapshot) : null;
+                lines.Add($"- {id}: {state}{(ownHealth is null ? "" : $"; its own /health: {ownHealth}")}");
+                if (!known || current!.Snapshot.HealthStatus != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy || ownHealth?.StartsWith("200", StringComparison.Ordinal) == false)
+                {
+                    lines.AddRange((await FailureTailAsync(id)).Select(line => "    " + line));
+                }
             }
         }
 
         return string.Join(Environment.NewLine, lines);
+    }
+
+    // A project instance's own /health (status and body, which names each check and its state); null for other resources.
+    private static async Task<string?> OwnHealthAsync(CustomResourceSnapshot snapshot)
+    {
+        if (snapshot.EnvironmentVariables.FirstOrDefault(variable => variable.Name == "ASPNETCORE_URLS")?.Value is not { } urls) return null;
+        using var client = new HttpClient { BaseAddress = new Uri(urls.Split(';')[0]), Timeout = TimeSpan.FromSeconds(3) };
+        try
+        {
+            using var response = await client.GetAsync("/health");
+            var body = await response.Content.ReadAsStringAsync();
+            return $"{(int)response.StatusCode} {(body.Length > 400 ? body[..400] + "…" : body)}";
+        }
+        catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException)
+        {
+            return $"no answer ({failure.Message})";
+        }
     }
 
     private static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
