@@ -18,7 +18,7 @@ internal sealed class AppHostProcess : IAsyncDisposable
     private readonly Process process;
     private readonly PortBlock ports;
     private readonly List<string> output = [];
-    private readonly HashSet<int> seen = [];
+    private readonly HashSet<ProcessIdentity> seen = [];
 
     private AppHostProcess(Process process, PortBlock ports, int dashboardPort, int examApiPort)
     {
@@ -120,8 +120,8 @@ internal sealed class AppHostProcess : IAsyncDisposable
             .SelectMany(other => Processes.WithDescendants(other.Pid));
         lock (seen)
         {
-            seen.UnionWith(appHost.Concat(orchestrators));
-            return [.. seen];
+            seen.UnionWith(appHost.Concat(orchestrators).Select(ProcessIdentity.Of).OfType<ProcessIdentity>());
+            return [.. seen.Select(process => process.Pid)];
         }
     }
 
@@ -175,10 +175,9 @@ internal sealed class AppHostProcess : IAsyncDisposable
             await process.WaitForExitAsync();
         }
 
-        foreach (var pid in RecordedAlive().Select(line => int.Parse(line.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)))
-        {
-            Processes.Kill(pid);
-        }
+        List<ProcessIdentity> recorded;
+        lock (seen) recorded = [.. seen];
+        foreach (var survivor in recorded) Processes.Kill(survivor);
 
         process.Dispose();
         ports.Dispose();
@@ -221,8 +220,7 @@ internal sealed class AppHostProcess : IAsyncDisposable
     {
         lock (seen)
         {
-            return seen.Select(pid => (pid, commandLine: Processes.CommandLine(pid))).Where(p => p.commandLine is not null)
-                .Select(p => $"{p.pid} {p.commandLine}").ToList();
+            return seen.Where(process => process.IsAlive).Select(process => $"{process.Pid} {Processes.CommandLine(process.Pid)}").ToList();
         }
     }
 

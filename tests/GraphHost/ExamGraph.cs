@@ -71,7 +71,7 @@ public sealed partial class ExamGraph : IAsyncDisposable
 
     private readonly string? temporaryDirectory;
     private readonly ConcurrentDictionary<string, SortedSet<string>> instances = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<int, byte> seenProcesses = new();
+    private readonly ConcurrentDictionary<ProcessIdentity, byte> seenProcesses = new();
     private readonly CancellationTokenSource watching = new();
 
     private ExamGraph(DistributedApplication app, string dataDirectory, string? temporaryDirectory, PortBlock ports)
@@ -368,15 +368,14 @@ public sealed partial class ExamGraph : IAsyncDisposable
         get
         {
             RecordProcesses();
-            return seenProcesses.Keys.ToList();
+            return seenProcesses.Keys.Select(process => process.Pid).ToList();
         }
     }
 
     /// <summary>Processes of the graph still alive, as "PID command line" (empty once everything has stopped).</summary>
     public IReadOnlyList<string> Survivors() =>
-        seenProcesses.Keys.Select(pid => (pid, commandLine: Processes.CommandLine(pid)))
-            .Where(process => process.commandLine is not null)
-            .Select(process => $"{process.pid} {process.commandLine}").ToList();
+        seenProcesses.Keys.Where(process => process.IsAlive)
+            .Select(process => $"{process.Pid} {Processes.CommandLine(process.Pid)}").ToList();
 
     /// <summary>
     /// CPU seconds used so far by each running resource's processes (every replica's, PostgreSQL's backends included),
@@ -475,12 +474,20 @@ public sealed partial class ExamGraph : IAsyncDisposable
                 lock (ids) ids.Add(change.ResourceId);
                 if (ProcessIdOf(change.Snapshot) is { } pid)
                 {
-                    foreach (var process in Processes.WithDescendants(pid)) seenProcesses.TryAdd(process, 0);
+                    Record(Processes.WithDescendants(pid));
                 }
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private void Record(IEnumerable<int> pids)
+    {
+        foreach (var pid in pids)
+        {
+            if (ProcessIdentity.Of(pid) is { } process) seenProcesses.TryAdd(process, 0);
         }
     }
 
@@ -492,7 +499,7 @@ public sealed partial class ExamGraph : IAsyncDisposable
             {
                 if (ProcessId(resource, replica) is { } pid)
                 {
-                    foreach (var process in Processes.WithDescendants(pid)) seenProcesses.TryAdd(process, 0);
+                    Record(Processes.WithDescendants(pid));
                 }
             }
         }

@@ -2,6 +2,19 @@ using System.Diagnostics;
 
 namespace GraphHost;
 
+/// <summary>
+/// One process: its id and when it started. Ids alone are reused within minutes here (pid_max is 32,768 and every
+/// thread takes a number from the same pool), so a process recorded earlier is the same one only if its start matches.
+/// </summary>
+public readonly record struct ProcessIdentity(int Pid, long StartTicks)
+{
+    /// <summary>The process with this id now, or null when there is none.</summary>
+    public static ProcessIdentity? Of(int pid) => Processes.StartTicks(pid) is { } start ? new ProcessIdentity(pid, start) : null;
+
+    /// <summary>True while this very process runs (not a zombie, not a newer process that got its id).</summary>
+    public bool IsAlive => Processes.StartTicks(Pid) == StartTicks && Processes.CommandLine(Pid) is not null;
+}
+
 /// <summary>Linux processes by id, read from /proc: the graph's processes are checked and killed this way.</summary>
 public static class Processes
 {
@@ -16,6 +29,27 @@ public static class Processes
         catch (ArgumentException)
         {
             // Already gone.
+        }
+    }
+
+    /// <summary>Sends SIGKILL to the process recorded, never to another that got its id since.</summary>
+    public static void Kill(ProcessIdentity process)
+    {
+        if (process.IsAlive) Kill(process.Pid);
+    }
+
+    /// <summary>When the process started, in clock ticks since boot (/proc/PID/stat field 22); null when it does not exist.</summary>
+    public static long? StartTicks(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Field 22, counted from "pid (comm) state" as fields 1-3; comm may hold spaces, so split after the last ')'.
+            return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 
