@@ -12,6 +12,23 @@ public sealed record ApiResponse(HttpStatusCode Status, string Body, JsonNode? J
 {
     /// <summary>The ProblemDetails "field" extension, when there is one.</summary>
     public string? Field => Json?["field"]?.GetValue<string>();
+
+    /// <summary>Reads a response whole.</summary>
+    public static async Task<ApiResponse> ReadAsync(HttpResponseMessage message)
+    {
+        var body = await message.Content.ReadAsStringAsync();
+        JsonNode? json = null;
+        try
+        {
+            json = body.Length == 0 ? null : JsonNode.Parse(body);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not JSON (a bare status page, say): the test looks at Status and Body instead.
+        }
+
+        return new ApiResponse(message.StatusCode, body, json, message);
+    }
 }
 
 /// <summary>
@@ -109,19 +126,7 @@ public sealed class ExamClient(HttpClient http, string adminKey = ExamGraphFixtu
             request.Headers.Add("X-Api-Key", adminKey);
         }
 
-        var message = await http.SendAsync(request);
-        var body = await message.Content.ReadAsStringAsync();
-        JsonNode? json = null;
-        try
-        {
-            json = body.Length == 0 ? null : JsonNode.Parse(body);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            // Not JSON (a bare status page, say): the test looks at Status and Body instead.
-        }
-
-        return new ApiResponse(message.StatusCode, body, json, message);
+        return await ApiResponse.ReadAsync(await http.SendAsync(request));
     }
 }
 

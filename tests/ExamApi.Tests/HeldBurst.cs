@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json.Nodes;
 
 namespace ExamApi.Tests;
 
@@ -27,27 +26,14 @@ public static class HeldBurst
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new HeldContent(Encoding.UTF8.GetBytes(body), mark, release.Task) };
             request.Headers.ExpectContinue = true;
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var message = await http.SendAsync(request);
+            var message = await http.SendAsync(request);
             mark.TrySetResult();
-            var text = await message.Content.ReadAsStringAsync();
-            return new ApiResponse(message.StatusCode, text, Parse(text), message);
+            return await ApiResponse.ReadAsync(message);
         }).ToList();
 
         await Task.WhenAll(settled.Select(s => s.Task)).WaitAsync(TimeSpan.FromSeconds(60));
         release.SetResult();
         return await Task.WhenAll(sends);
-    }
-
-    private static JsonNode? Parse(string text)
-    {
-        try
-        {
-            return text.Length == 0 ? null : JsonNode.Parse(text);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 
     // The body, sent only once released; asking for it marks the request as let through.

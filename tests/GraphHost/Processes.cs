@@ -32,7 +32,7 @@ public static class Processes
         }
     }
 
-    /// <summary>Sends SIGKILL to the process recorded, never to another that got its id since.</summary>
+    /// <summary>Sends SIGKILL to the process recorded if it still runs, not to a newer one that got its id.</summary>
     public static void Kill(ProcessIdentity process)
     {
         if (process.IsAlive) Kill(process.Pid);
