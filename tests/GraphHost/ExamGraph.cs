@@ -244,9 +244,7 @@ public sealed partial class ExamGraph : IAsyncDisposable
 
     /// <summary>A replica's own URL (its <c>ASPNETCORE_URLS</c>), bypassing the proxy Aspire puts in front of all of them.</summary>
     public Uri ReplicaUrl(string resource, int replica) =>
-        Snapshot(resource, replica).EnvironmentVariables.FirstOrDefault(variable => variable.Name == "ASPNETCORE_URLS")?.Value is { } urls
-            ? new Uri(urls.Split(';')[0])
-            : throw new InvalidOperationException($"Replica {replica} of '{resource}' has no ASPNETCORE_URLS.");
+        OwnUrl(Snapshot(resource, replica)) ?? throw new InvalidOperationException($"Replica {replica} of '{resource}' has no ASPNETCORE_URLS.");
 
     /// <summary>Every replica's own URL, in replica order.</summary>
     public IReadOnlyList<Uri> ReplicaUrls(string resource) =>
@@ -296,7 +294,7 @@ public sealed partial class ExamGraph : IAsyncDisposable
 
         // A project's health check goes through the endpoint its replicas share, which another replica may answer:
         // this replica is ready when its own /health is.
-        if (healthy.Snapshot.EnvironmentVariables.Any(variable => variable.Name == "ASPNETCORE_URLS"))
+        if (OwnUrl(healthy.Snapshot) is not null)
         {
             using var client = CreateReplicaClient(resource, replica.Value);
             while (true)
@@ -530,8 +528,8 @@ public sealed partial class ExamGraph : IAsyncDisposable
     // A project instance's own /health (status and body, which names each check and its state); null for other resources.
     private static async Task<string?> OwnHealthAsync(CustomResourceSnapshot snapshot)
     {
-        if (snapshot.EnvironmentVariables.FirstOrDefault(variable => variable.Name == "ASPNETCORE_URLS")?.Value is not { } urls) return null;
-        using var client = new HttpClient { BaseAddress = new Uri(urls.Split(';')[0]), Timeout = TimeSpan.FromSeconds(3) };
+        if (OwnUrl(snapshot) is not { } url) return null;
+        using var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(3) };
         try
         {
             using var response = await client.GetAsync("/health");
@@ -543,6 +541,10 @@ public sealed partial class ExamGraph : IAsyncDisposable
             return $"no answer ({failure.Message})";
         }
     }
+
+    // A project instance's own listener (the first of its ASPNETCORE_URLS); null for servers and databases.
+    private static Uri? OwnUrl(CustomResourceSnapshot snapshot) =>
+        snapshot.EnvironmentVariables.FirstOrDefault(variable => variable.Name == "ASPNETCORE_URLS")?.Value is { Length: > 0 } urls ? new Uri(urls.Split(';')[0]) : null;
 
     private static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
