@@ -1,5 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using GraphHost;
 
 namespace AppHost.Tests;
@@ -38,12 +40,19 @@ public sealed class FailureTests
     [Fact]
     public async Task AGraphThatNeverGetsHealthyFailsItsStartWithEachInstancesOwnHealthAndLastLines()
     {
-        // ExamApi pointed at a port where no Redis listens: it runs, but its /health fails on Redis.
+        // ExamApi pointed at a port where no Redis listens: it runs, but its /health fails on Redis. The timeout leaves a
+        // loaded machine time to start ExamApi (CI's first graph shares the cores with the other test projects' builds), so
+        // that its own /health answers when the report asks, and the AppHost time to say once what it still waits for.
+        var appHostLog = new AppHostLogLines();
         var failure = await Assert.ThrowsAsync<DistributedApplicationException>(() => ExamGraph.StartAsync(new ExamGraphOptions
         {
-            StartTimeout = TimeSpan.FromSeconds(40),
-            Configure = builder => builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "examapi"))
-                .WithEnvironment("ConnectionStrings__cache", "127.0.0.1:1,password=unused,abortConnect=false"),
+            StartTimeout = StartupSummary.ProgressInterval * 3,
+            Configure = builder =>
+            {
+                builder.Services.AddLogging(logging => logging.AddProvider(appHostLog));
+                builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "examapi"))
+                    .WithEnvironment("ConnectionStrings__cache", "127.0.0.1:1,password=unused,abortConnect=false");
+            },
         }));
 
         var report = failure.Message.Split(Environment.NewLine);
@@ -53,6 +62,15 @@ public sealed class FailureTests
         Assert.Contains("StackExchange.Redis", examApi);
         Assert.Contains(report, line => line.StartsWith("    examapi-", StringComparison.Ordinal) && line.Contains("UnableToConnect on 127.0.0.1:1", StringComparison.Ordinal));
         Assert.Contains(report, line => line.StartsWith("- cleanupworker-", StringComparison.Ordinal) && line.Contains("its own /health: 200", StringComparison.Ordinal));
+
+        // What `dotnet run` shows on the console meanwhile (the last of its lines): ExamApi alone, with its failing health check.
+        var progress = appHostLog.Lines.Where(line => line.Contains("still waiting for", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(progress);
+        var waiting = progress[^1];
+        Assert.StartsWith("Warning: ", waiting);
+        Assert.Matches(@"still waiting for examapi-\w+ \(Running, examapi_http_/health_200_check: Unhealthy", waiting);
+        Assert.DoesNotContain("cache-", waiting);
+        Assert.DoesNotContain("cleanupworker-", waiting);
     }
 
     [Fact]

@@ -529,7 +529,7 @@ public sealed partial class ExamGraph : IAsyncDisposable
     private static async Task<string?> OwnHealthAsync(CustomResourceSnapshot snapshot)
     {
         if (OwnUrl(snapshot) is not { } url) return null;
-        using var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(3) };
+        using var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
         try
         {
             using var response = await client.GetAsync("/health");
